@@ -1,0 +1,28 @@
+# The README's two commands: `make site` builds site/, `make test` runs every test.
+# Each sets up .venv from pyproject.toml on first use (and again when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: site test clean
+
+site: $(VENV)/.site-deps
+	$(BIN)/python build.py
+
+test: $(VENV)/.test-deps
+	$(BIN)/python -m pytest
+
+$(VENV)/.site-deps: pyproject.toml scripts/requirements.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) scripts/requirements.py > $(VENV)/requirements-site.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-site.txt
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.site-deps
+	$(PYTHON) scripts/requirements.py test > $(VENV)/requirements-test.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-test.txt
+	touch $@
+
+clean:
+	rm -rf site dist .pytest_cache

@@ -1,0 +1,108 @@
+"""The command line end to end on small content: what it writes and what it refuses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT, run_build, write_code
+
+import build
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Return every file under folder with its bytes, for exact comparison."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_build_writes_every_page(content: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "site"
+    assert run_build(content, out) == 0
+    files = set(snapshot(out))
+    assert {"index.html", "q850.html", "rfcs.html", "search.json", "search-index.js",
+            "static/style.css", "codes/180.html", "codes/486.html", "codes/487.html"} <= files
+    assert {f"classes/{n}xx.html" for n in range(1, 7)} <= files
+    assert capsys.readouterr().err.startswith(f"{build.display_path(out)}: {len(files) - 1} files")
+
+
+def test_two_builds_are_byte_identical(content: Path, tmp_path: Path) -> None:
+    assert run_build(content, tmp_path / "a") == 0
+    assert run_build(content, tmp_path / "b") == 0
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_build_is_independent_of_hash_seed(content: Path, tmp_path: Path) -> None:
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, str(PROJECT / "build.py"), "--content", str(content),
+                        "--out", str(out)], check=True, env=env, capture_output=True)
+        outputs.append(snapshot(out))
+    assert outputs[0] == outputs[1]
+
+
+def test_removed_code_disappears_from_output(content: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_build(content, out) == 0
+    (content / "codes" / "180.yaml").unlink()
+    assert run_build(content, out) == 0
+    assert not (out / "codes" / "180.html").exists()
+    assert "180" not in (out / "index.html").read_text()
+
+
+def test_failed_build_leaves_output_untouched(content: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_build(content, out) == 0
+    (out / "marker.txt").write_text("from the previous build")
+    before = snapshot(out)
+    write_code(content, 488, "Not Acceptable Here", summary=None)
+    assert run_build(content, out) == 1
+    assert snapshot(out) == before
+
+
+def test_no_staging_folders_left_behind(content: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    (tmp_path / ".site.tmp-killed").mkdir()
+    (tmp_path / ".site.old-killed").mkdir()
+    assert run_build(content, out) == 0
+    assert run_build(content, out) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+
+
+@pytest.mark.parametrize("relative", [".", "content", "templates", "tests", ".."])
+def test_refuses_dangerous_output_folder(relative: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out = (PROJECT / relative).resolve()
+    assert build.main(["--out", str(out)]) == 1
+    message = capsys.readouterr().err
+    assert message.startswith(f"{build.display_path(out)}: refusing to build into this folder")
+    assert (PROJECT / "build.py").exists()
+
+
+def test_base_url_flag_is_checked(content: Path, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run_build(content, tmp_path / "site", "--base-url", "ftp://x")
+    assert exit_info.value.code == 2
+    assert "base URL must be an absolute http(s) URL" in capsys.readouterr().err
+
+
+def test_base_url_sets_canonical_links(content: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_build(content, out, "--base-url", "https://sip.example.net/ref") == 0
+    page = (out / "codes" / "487.html").read_text()
+    assert '<link rel="canonical" href="https://sip.example.net/ref/codes/487.html">' in page
+
+
+def test_markdown_code_links_point_at_code_pages(content: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    (content / "classes.yaml").write_text((content / "classes.yaml").read_text().replace(
+        "About 4xx.", "See [486](486.html)."))
+    assert run_build(content, out) == 0
+    assert '<a href="486.html#causes">busy</a>' in (out / "codes/487.html").read_text()
+    assert '<a href="../codes/486.html">486</a>' in (out / "classes/4xx.html").read_text()
