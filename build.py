@@ -452,7 +452,8 @@ def check_reference(check: Checker, data: Any, keys: tuple[str | int, ...]) -> R
 class MarkdownRenderer:
     """Converts content Markdown to safe HTML with one reused converter, checking every link."""
 
-    def __init__(self) -> None:
+    def __init__(self, known_codes: Iterable[int]) -> None:
+        self.known_codes = frozenset(known_codes)
         self.md = markdown.Markdown(extensions=["fenced_code"], output_format="html")
         # Raw HTML is never passed through: with these removed, Markdown escapes it as text.
         self.md.preprocessors.deregister("html_block")
@@ -463,31 +464,41 @@ class MarkdownRenderer:
         problems = [f"raw HTML is not allowed ({found!r}); put it in backticks or write &lt;"
                     for found in find_raw_html(text)]
         html = self.md.reset().convert(text)
-        html, link_problems = rewrite_links(html, code_prefix)
+        html, link_problems = rewrite_links(html, code_prefix, self.known_codes)
         return Markup(html), problems + link_problems
 
 
-RAW_HTML = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|/[A-Za-z]|!|\?)")
+RAW_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|!--|!|\?)")
 CODE_SPANS = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 
 
 def find_raw_html(text: str) -> list[str]:
-    """Return the raw HTML openings in Markdown text, ignoring code spans and blocks."""
-    outside_code = CODE_SPANS.sub("", text)
-    return [match.group(0).strip() for match in RAW_HTML.finditer(outside_code)]
+    """Return the first raw HTML opening in Markdown text (ignoring code), or nothing."""
+    match = RAW_HTML.search(CODE_SPANS.sub("", text))
+    return [match.group(0)] if match else []
 
 
 HREF = re.compile(r'(href|src)="([^"]*)"')
-CODE_LINK = re.compile(r"^(\d{3})\.html(#[a-z0-9-]+)?$")
+CODE_LINK = re.compile(r"^(\d{3})\.html(?:#([a-z0-9-]+))?$")
+SECTION_IDS = ("summary", "description", "sent-by", "causes", "what-to-do", "headers", "example",
+               "related", "q850", "references")
 
 
-def rewrite_links(html: str, code_prefix: str) -> tuple[str, list[str]]:
-    """Point code links (NNN.html) at the page being rendered; list forbidden links."""
+def rewrite_links(html: str, code_prefix: str,
+                  known_codes: frozenset[int]) -> tuple[str, list[str]]:
+    """Point code links (NNN.html) at the page being rendered; list broken or forbidden links."""
     problems: list[str] = []
 
     def fix(match: re.Match[str]) -> str:
         attribute, target = match.group(1), match.group(2)
-        if CODE_LINK.match(target):
+        if code_link := CODE_LINK.match(target):
+            number, anchor = int(code_link.group(1)), code_link.group(2)
+            if number not in known_codes:
+                problems.append(f"link to '{target}': code {number} has no page; link an "
+                                "existing code")
+            elif anchor is not None and anchor not in SECTION_IDS:
+                problems.append(f"link to '{target}': '#{anchor}' is not a section of a code "
+                                f"page; use one of {', '.join(SECTION_IDS)}")
             return f'{attribute}="{code_prefix}{target}"'
         parts = urlsplit(target.replace("&amp;", "&"))
         if parts.scheme in ("http", "https") and parts.hostname in EXTERNAL_HOSTS:
@@ -815,7 +826,9 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
 def load_content(content_dir: Path, base_url: str | None = None) -> Content:
     """Read and validate everything under content_dir; raise ContentError listing every problem."""
     problems: list[Problem] = []
-    renderer = MarkdownRenderer()
+    codes_dir = content_dir / "codes"
+    known_codes = [int(p.name[:3]) for p in codes_dir.glob("*.yaml") if CODE_FILE.match(p.name)]
+    renderer = MarkdownRenderer(known_codes)
 
     def read(name: str) -> Any:
         path = content_dir / name
@@ -838,7 +851,7 @@ def load_content(content_dir: Path, base_url: str | None = None) -> Content:
         if rfcs_data is not None else {}
     causes, mappings = validate_q850(content_dir / "q850.yaml", q850_data, problems) \
         if q850_data is not None else ({}, ())
-    codes = load_codes(content_dir / "codes", renderer, problems)
+    codes = load_codes(codes_dir, renderer, problems)
     if problems or site is None:
         raise ContentError(problems)
     content = Content(site, classes, rfcs, causes, mappings, codes)
@@ -860,8 +873,8 @@ def load_codes(codes_dir: Path, renderer: MarkdownRenderer,
         return {}
     codes = {}
     for path in sorted(codes_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
+        if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
+            continue  # editor swap files and the like
         if not CODE_FILE.match(path.name):
             problems.append(Problem(display_path(path), 1, f"file name '{path.name}' is not a "
                                     "code file; name it <code>.yaml, e.g. 487.yaml"))

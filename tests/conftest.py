@@ -19,7 +19,7 @@ CLASS_NAMES = {"1xx": "Provisional", "2xx": "Successful", "3xx": "Redirection",
                "4xx": "Client Failure", "5xx": "Server Failure", "6xx": "Global Failure"}
 
 
-def code_fields(code: int, phrase: str, **overrides: object) -> dict:
+def code_fields(code: int, phrase: str, /, **overrides: object) -> dict:
     """Return a complete, valid code document; overrides replace or add fields."""
     fields: dict = {
         "code": code,
@@ -46,7 +46,7 @@ def write_yaml(path: Path, data: object) -> Path:
     return path
 
 
-def write_code(content: Path, code: int, phrase: str, **overrides: object) -> Path:
+def write_code(content: Path, code: int, phrase: str, /, **overrides: object) -> Path:
     """Write content/codes/<code>.yaml with a valid document plus overrides."""
     return write_yaml(content / "codes" / f"{code}.yaml", code_fields(code, phrase, **overrides))
 
