@@ -85,3 +85,25 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("real") / "site"
     assert build.main(["--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session."""
+    from browser import CHROMIUM_ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(),
+                                              args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def real_site_url(real_site: Path):
+    """The real site served over http on loopback."""
+    from browser import serve
+
+    with serve(real_site) as url:
+        yield url
