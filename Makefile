@@ -8,19 +8,20 @@ BIN := $(VENV)/bin
 .PHONY: site test clean
 
 site: $(VENV)/.site-deps
-	$(BIN)/python build.py
+	$(BIN)/python build.py $(if $(BASE_URL),--base-url $(BASE_URL))
 
 test: $(VENV)/.test-deps
+	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 $(VENV)/.site-deps: pyproject.toml scripts/requirements.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PYTHON) scripts/requirements.py > $(VENV)/requirements-site.txt
+	$(BIN)/python scripts/requirements.py > $(VENV)/requirements-site.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-site.txt
 	touch $@
 
 $(VENV)/.test-deps: $(VENV)/.site-deps
-	$(PYTHON) scripts/requirements.py test > $(VENV)/requirements-test.txt
+	$(BIN)/python scripts/requirements.py test > $(VENV)/requirements-test.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-test.txt
 	touch $@
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import jinja2
 import markdown
 import yaml
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ROOT = Path(__file__).resolve().parent
 CLASS_KEYS = ("1xx", "2xx", "3xx", "4xx", "5xx", "6xx")
@@ -42,6 +42,18 @@ SEARCH_INDEX_VERSION = 1
 # ---------------------------------------------------------------------------------------------
 # Model
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A Markdown field as written, and the HTML made from it once."""
+
+    markdown: str
+    html: Markup
+
+    def __html__(self) -> str:
+        """Let Jinja insert the HTML as is: it was made from escaped Markdown, never raw HTML."""
+        return self.html
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +110,10 @@ class Code:
     references: tuple[Reference, ...]
     aliases: tuple[Alias, ...]
     keywords: tuple[str, ...]
-    description: Markup
-    sent_by: Markup
-    causes: tuple[Markup, ...]
-    what_to_do: Markup
+    description: Text
+    sent_by: Text
+    causes: tuple[Text, ...]
+    what_to_do: Text
     headers: tuple[HeaderRule, ...]
     example: str
     related: tuple[Related, ...]
@@ -131,7 +143,7 @@ class CodeClass:
     key: str
     name: str
     summary: str
-    description: Markup
+    description: Text
 
     @property
     def title(self) -> str:
@@ -301,7 +313,7 @@ def line_of(path: Path, keys: tuple[str | int, ...]) -> int:
     line = node.start_mark.line + 1 if node is not None else 1
     for key in keys:
         if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if k.value == key]
+            match = [(k, v) for k, v in node.value if k.value == str(key)]
             if not match:
                 return line
             line, node = match[0][0].start_mark.line + 1, match[0][1]
@@ -511,21 +523,21 @@ def rewrite_links(html: str, code_prefix: str,
 
 
 def check_markdown(check: Checker, renderer: MarkdownRenderer, data: dict,
-                   keys: tuple[str | int, ...], name: str, code_prefix: str) -> Markup | None:
+                   keys: tuple[str | int, ...], name: str, code_prefix: str) -> Text | None:
     """Return the rendered HTML of a Markdown text field, reporting raw HTML and bad links."""
     text = check.text(data, keys, name)
     return markdown_value(check, renderer, text, keys + (name,), code_prefix)
 
 
 def markdown_value(check: Checker, renderer: MarkdownRenderer, text: str | None,
-                   where: tuple[str | int, ...], code_prefix: str) -> Markup | None:
+                   where: tuple[str | int, ...], code_prefix: str) -> Text | None:
     """Render one Markdown string, reporting its problems at where."""
     if text is None:
         return None
     html, problems = renderer.convert(text, code_prefix)
     for problem in problems:
         check.fail(where, problem)
-    return None if problems else html
+    return None if problems else Text(text, html)
 
 
 CODE_FIELDS = ("code", "phrase", "status", "summary", "references", "description", "sent_by",
@@ -1019,6 +1031,59 @@ def render_search_files(content: Content) -> dict[str, str]:
     return {"search.json": compact + "\n", "search-index.js": script}
 
 
+API_VERSION = 1
+
+
+def code_record(content: Content, code: Code) -> dict:
+    """Return the public JSON record of one code (codes.json, codes/<code>.json)."""
+    reference = lambda ref: {"rfc": ref.rfc, "section": ref.section, "url": ref.url}  # noqa: E731
+    return {
+        "code": code.code,
+        "phrase": code.phrase,
+        "status": code.status,
+        "class": code.class_key,
+        "final": code.is_final,
+        "summary": code.summary,
+        "url": code.url,
+        "page": content.site.base_url + code.url,
+        "references": [reference(ref) for ref in code.references],
+        "aliases": [{"phrase": a.phrase, "note": a.note} for a in code.aliases],
+        "keywords": list(code.keywords),
+        "description": code.description.markdown,
+        "sent_by": code.sent_by.markdown,
+        "causes": [cause.markdown for cause in code.causes],
+        "what_to_do": code.what_to_do.markdown,
+        "headers": [{"name": h.name, "requirement": h.requirement, "note": h.note,
+                     "reference": reference(h.reference)} for h in code.headers],
+        "example": code.example,
+        "related": [{"code": r.code, "note": r.note} for r in code.related],
+        "q850": [{"direction": m.direction, "cause": m.cause, "cause_name": content.causes[m.cause],
+                  "note": m.note, "reference": reference(m.reference)}
+                 for m in content.mappings if m.code == code.code],
+    }
+
+
+def render_code_records(content: Content) -> dict[str, str]:
+    """Return codes.json (every code) and codes/<code>.json (one code each)."""
+    dump = lambda data: json.dumps(data, ensure_ascii=False, indent=1) + "\n"  # noqa: E731
+    header = {"version": API_VERSION, "content_version": content.site.version}
+    records = [code_record(content, content.codes[n]) for n in sorted(content.codes)]
+    files = {"codes.json": dump({**header, "codes": records})}
+    for record in records:
+        files[f"codes/{record['code']}.json"] = dump({**header, "code": record})
+    return files
+
+
+def render_sitemap(content: Content, pages: dict[str, str]) -> str:
+    """Return sitemap.xml listing every HTML page but 404.html, with absolute URLs."""
+    urls = [content.site.base_url + ("" if path == "index.html" else path)
+            for path in sorted(pages) if path.endswith(".html") and path != "404.html"]
+    entries = "".join(f"<url><loc>{escape(url)}</loc></url>\n" for url in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{entries}</urlset>\n")
+
+
 def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
     """Return, per RFC, the codes it defines (first reference) and the codes that cite it."""
     index: dict[int, dict[str, list[Code]]] = {
@@ -1054,7 +1119,15 @@ def render_site(content: Content, env: jinja2.Environment) -> dict[str, str]:
     for number in sorted(content.codes):
         code = content.codes[number]
         pages[code.url] = render_code_page(env, content, code)
+    pages["404.html"] = render_template(
+        env, "404.html", "404.html", **page_context(content, "404.html"),
+        base_path=urlsplit(content.site.base_url).path, codes=sorted(content.codes))
+    pages["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
+                                              site=content.site)
     pages.update(render_search_files(content))
+    pages.update(render_code_records(content))
+    pages["sitemap.xml"] = render_sitemap(content, pages)
+    pages["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {content.site.base_url}sitemap.xml\n"
     return pages
 
 
@@ -1077,8 +1150,9 @@ def check_output_dir(out: Path, project: Path) -> None:
                          "choose another --out")
 
 
-def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> None:
-    """Write pages and static files into a fresh folder, then swap it in for out atomically."""
+def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
+    """Write pages and static files into a fresh folder, swap it in for out atomically, and
+    return the number of files written."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out)
@@ -1093,7 +1167,9 @@ def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> None:
         if static_dir.is_dir():
             shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
         os.chmod(staging, 0o755)
+        written = sum(1 for path in staging.rglob("*") if path.is_file())
         swap_in(staging, out)
+        return written
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -1151,13 +1227,12 @@ def parse_args(argv: list[str] | None) -> Options:
     return Options(args.content, args.templates, args.out, args.base_url)
 
 
-def build(options: Options) -> dict[str, str]:
-    """Build the site described by options and return the pages written."""
+def build(options: Options) -> int:
+    """Build the site described by options and return the number of files written."""
     check_output_dir(options.out, ROOT)
     content = load_content(options.content, options.base_url)
     pages = render_site(content, make_env(options.templates))
-    write_site(pages, options.templates / "static", options.out)
-    return pages
+    return write_site(pages, options.templates / "static", options.out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1165,12 +1240,12 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     started = time.perf_counter()
     try:
-        pages = build(options)
+        written = build(options)
     except BuildError as err:
         print(err, file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started
-    print(f"{display_path(options.out)}: {len(pages)} files written in {elapsed:.2f} s",
+    print(f"{display_path(options.out)}: {written} files written in {elapsed:.2f} s",
           file=sys.stderr)
     return 0
 
