@@ -21,7 +21,7 @@ QUERIES = [
     ("Status: 503", 503),                  # log text
     ("reason=486", 486),                   # log text
     ("unauthorised", 401),                 # a typo / spelling variant
-    ("tempoarily", 480),                   # a typo
+    ("tempoarily unavailable", 480),       # a typo
     ("forbiden", 403),                     # a typo
     ("décline", 603),                      # accents do not matter
 ]

@@ -27,9 +27,13 @@ class PageScan(HTMLParser):
         self.h1 = 0
         self.html_lang: str | None = None
         self.description: str | None = None
+        self.base: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
+        if tag == "base":  # 404.html resolves its links from the site root
+            self.base = attributes.get("href")
+            return
         if "id" in attributes:
             self.ids.append(attributes["id"] or "")
         for name in ("href", "src"):
@@ -68,14 +72,16 @@ def test_every_internal_link_and_anchor_resolves(real_site: Path) -> None:
     ids = {page: set(scan(page).ids) for page in pages(real_site)}
     broken = []
     for page in pages(real_site):
-        for link in scan(page).links:
+        found = scan(page)
+        folder = real_site if found.base == "/" else page.parent
+        for link in found.links:
             parts = urlsplit(link)
             if parts.scheme in ("http", "https"):
                 if parts.hostname not in ALLOWED_HOSTS:
                     broken.append((page, link, "external host not allowed"))
                 continue
             assert not parts.scheme, f"{page}: unexpected scheme in {link}"
-            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            target = (folder / unquote(parts.path)).resolve() if parts.path else page
             if not target.is_file() or not target.is_relative_to(real_site):
                 broken.append((page, link, "no such file"))
             elif parts.fragment and parts.fragment not in ids.get(target, set()):
