@@ -11,6 +11,7 @@ import pytest
 from conftest import PROJECT, run_build, write_code
 
 import build
+from sipref.model import display_path
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -27,7 +28,8 @@ def test_build_writes_every_page(content: Path, tmp_path: Path,
     assert {"index.html", "q850.html", "rfcs.html", "search.json", "search-index.js",
             "static/style.css", "codes/180.html", "codes/486.html", "codes/487.html"} <= files
     assert {f"classes/{n}xx.html" for n in range(1, 7)} <= files
-    assert capsys.readouterr().err.startswith(f"{build.display_path(out)}: {len(files)} files written in ")
+    message = capsys.readouterr().err
+    assert message.startswith(f"{display_path(out)}: {len(files)} files written in ")
 
 
 def test_two_builds_are_byte_identical(content: Path, tmp_path: Path) -> None:
@@ -80,7 +82,7 @@ def test_refuses_dangerous_output_folder(relative: str, capsys: pytest.CaptureFi
     out = (PROJECT / relative).resolve()
     assert build.main(["--out", str(out)]) == 1
     message = capsys.readouterr().err
-    assert message.startswith(f"{build.display_path(out)}: refusing to build into this folder")
+    assert message.startswith(f"{display_path(out)}: refusing to build into this folder")
     assert (PROJECT / "build.py").exists()
 
 

@@ -10,7 +10,8 @@ import pytest
 import yaml
 from conftest import DATA, PROJECT
 
-import build
+from sipref.content import load_content
+from sipref.model import REQUIREMENTS, Content
 
 CODES_DIR = PROJECT / "content" / "codes"
 
@@ -27,15 +28,15 @@ NOT_PUBLISHED = {303, 304, 492}
 
 
 @pytest.fixture(scope="module")
-def content() -> build.Content:
-    return build.load_content(PROJECT / "content")
+def content() -> Content:
+    return load_content(PROJECT / "content")
 
 
 def load(code: int) -> dict:
     return yaml.safe_load((CODES_DIR / f"{code}.yaml").read_text(encoding="utf-8"))
 
 
-def test_the_content_builds_without_a_problem(content: build.Content) -> None:
+def test_the_content_builds_without_a_problem(content: Content) -> None:
     assert len(content.codes) == len(IANA) + len(NON_IANA - NOT_PUBLISHED)
 
 
@@ -89,7 +90,7 @@ def mapping_rows(direction_names: dict[str, str]) -> set[tuple[str, int, int, st
     return rows
 
 
-def test_q850_mappings_match_rfc_3398_and_4497(content: build.Content) -> None:
+def test_q850_mappings_match_rfc_3398_and_4497(content: Content) -> None:
     expected = mapping_rows({"isup_to_sip": "isup-to-sip", "sip_to_isup": "sip-to-isup",
                              "isup_to_sip-qsig": "qsig-to-sip",
                              "sip_to_isup-qsig": "sip-to-qsig"})
@@ -107,14 +108,14 @@ def header_rows() -> dict[int, set[tuple[str, str]]]:
     rows: dict[int, set[tuple[str, str]]] = {}
     for row in read_tsv("response-headers.tsv"):
         keyword = row["requirement"].split(" (")[0]
-        if row["code"].isdigit() and keyword in build.REQUIREMENTS:
+        if row["code"].isdigit() and keyword in REQUIREMENTS:
             header = row["header"].split(" (")[0].split(" or ")[0].split("/")[0]
             rows.setdefault(int(row["code"]), set()).add((header.lower(), keyword))
     return rows
 
 
 @pytest.mark.parametrize(("code", "rows"), sorted(header_rows().items()))
-def test_header_rules_match_the_reference(content: build.Content, code: int,
+def test_header_rules_match_the_reference(content: Content, code: int,
                                           rows: set[tuple[str, str]]) -> None:
     stated = {(h.name.lower(), h.requirement) for h in content.codes[code].headers}
     names = {name for name, _ in stated}
@@ -145,7 +146,7 @@ ALWAYS_CARRIED = {401: "WWW-Authenticate", 405: "Allow", 407: "Proxy-Authenticat
 
 
 @pytest.mark.parametrize(("code", "header"), sorted(ALWAYS_CARRIED.items()))
-def test_examples_carry_the_headers_they_must(content: build.Content, code: int,
+def test_examples_carry_the_headers_they_must(content: Content, code: int,
                                               header: str) -> None:
     stated = {h.name for h in content.codes[code].headers if h.requirement == "MUST"}
     assert header in stated

@@ -8,6 +8,10 @@ import pytest
 from conftest import code_fields, run_build, write_code, write_yaml
 
 import build
+from sipref.content import CODE_FIELDS
+from sipref.markdown_text import SECTION_IDS
+from sipref.model import display_path
+from sipref.yamlfile import line_of
 
 
 def build_errors(content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
@@ -19,7 +23,7 @@ def build_errors(content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    prefix = build.display_path(content)
+    prefix = display_path(content)
     return [line.replace(prefix + "/", "") for line in err.splitlines()]
 
 
@@ -28,7 +32,7 @@ def test_every_missing_required_field_is_reported(content: Path, tmp_path: Path,
     write_yaml(content / "codes" / "488.yaml", {"code": 488})
     errors = build_errors(content, tmp_path, capsys)
     expected = [f"codes/488.yaml:1: missing required field '{name}' in a code file; "
-                "see content/README.md" for name in build.CODE_FIELDS if name != "code"]
+                "see content/README.md" for name in CODE_FIELDS if name != "code"]
     assert errors == sorted(expected)
 
 
@@ -53,7 +57,7 @@ def test_wrong_field_type(content: Path, tmp_path: Path, capsys: pytest.CaptureF
     path = write_code(content, 487, "Request Terminated", **{field: value})
     if message is None:  # None removes the field: covered by the missing-field test
         message = f"missing required field '{field}' in a code file; see content/README.md"
-    line = build.line_of(path, (field,))
+    line = line_of(path, (field,))
     assert build_errors(content, tmp_path, capsys) == [f"codes/487.yaml:{line}: {message}"]
 
 
@@ -62,7 +66,7 @@ def test_unknown_field_suggests_the_right_one(content: Path, tmp_path: Path,
     fields = code_fields(487, "Request Terminated")
     fields["sumary"] = fields.pop("summary")
     path = write_yaml(content / "codes" / "487.yaml", fields)
-    line = build.line_of(path, ("sumary",))
+    line = line_of(path, ("sumary",))
     assert build_errors(content, tmp_path, capsys) == [
         "codes/487.yaml:1: missing required field 'summary' in a code file; "
         "see content/README.md",
@@ -83,13 +87,13 @@ def test_nested_errors_point_at_their_line(content: Path, tmp_path: Path,
     path = write_code(content, 487, "Request Terminated",
                       references=[{"rfc": 3261}, {"rfc": 3261, "section": "§9.2"}],
                       related=[{"code": 486, "note": "ok"}, {"code": 499, "note": "missing"}])
-    section_line = build.line_of(path, ("references", 1, "section"))
+    section_line = line_of(path, ("references", 1, "section"))
     assert build_errors(content, tmp_path, capsys) == [
         f"codes/487.yaml:{section_line}: 'section' must look like \"21.4.25\" (digits and "
         "dots), found \"§9.2\""]
     write_code(content, 487, "Request Terminated",
                related=[{"code": 486, "note": "ok"}, {"code": 499, "note": "missing"}])
-    related_line = build.line_of(path, ("related", 1, "code"))
+    related_line = line_of(path, ("related", 1, "code"))
     assert build_errors(content, tmp_path, capsys) == [
         f"codes/487.yaml:{related_line}: related code 499 has no page; add "
         "content/codes/499.yaml or remove it"]
@@ -161,7 +165,7 @@ def test_raw_html_in_markdown_is_refused(content: Path, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str], markdown: str,
                                          found: str) -> None:
     path = write_code(content, 487, "Request Terminated", description=markdown)
-    line = build.line_of(path, ("description",))
+    line = line_of(path, ("description",))
     assert build_errors(content, tmp_path, capsys) == [
         f"codes/487.yaml:{line}: raw HTML is not allowed ({found}); put it in backticks or "
         "write &lt;"]
@@ -172,7 +176,7 @@ def test_raw_html_in_markdown_is_refused(content: Path, tmp_path: Path,
 def test_forbidden_links_are_refused(content: Path, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str], target: str) -> None:
     path = write_code(content, 487, "Request Terminated", causes=[f"See [this]({target})."])
-    line = build.line_of(path, ("causes", 0))
+    line = line_of(path, ("causes", 0))
     [error] = build_errors(content, tmp_path, capsys)
     assert error.startswith(f"codes/487.yaml:{line}: ")
 
@@ -207,8 +211,8 @@ def test_link_to_an_unknown_section_is_refused(content: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     path = write_code(content, 487, "Request Terminated", what_to_do="See [486](486.html#nope).")
     assert build_errors(content, tmp_path, capsys) == [
-        f"codes/487.yaml:{build.line_of(path, ('what_to_do',))}: link to '486.html#nope': "
-        "'#nope' is not a section of a code page; use one of " + ", ".join(build.SECTION_IDS)]
+        f"codes/487.yaml:{line_of(path, ('what_to_do',))}: link to '486.html#nope': "
+        "'#nope' is not a section of a code page; use one of " + ", ".join(SECTION_IDS)]
 
 
 def test_template_mistake_names_template_and_line(content: Path, tmp_path: Path,
@@ -225,6 +229,6 @@ def test_template_mistake_names_template_and_line(content: Path, tmp_path: Path,
                        "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     line = next(i for i, text in enumerate(page.read_text().splitlines(), 1) if "summry" in text)
-    assert err == (f"{build.display_path(page)}:{line}: 'build.CodeClass object' has no "
+    assert err == (f"{display_path(page)}:{line}: 'sipref.model.CodeClass object' has no "
                    "attribute 'summry' (rendering classes/1xx.html)")
     assert not out.exists()

@@ -1,0 +1,1 @@
+"""The SIP response code reference generator, one module per pipeline stage."""

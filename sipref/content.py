@@ -1,0 +1,403 @@
+"""Validate: plain data -> model objects, collecting every problem with its file and line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sipref.checker import Checker, check_reference, kind_of, shown_value
+from sipref.markdown_text import MarkdownRenderer, check_markdown, markdown_value
+from sipref.model import (
+    CLASS_KEYS,
+    DIRECTIONS,
+    REQUIREMENTS,
+    STATUSES,
+    Alias,
+    Code,
+    CodeClass,
+    Content,
+    ContentError,
+    HeaderRule,
+    Mapping,
+    Problem,
+    Related,
+    Rfc,
+    Site,
+    display_path,
+)
+from sipref.yamlfile import read_yaml
+
+SUMMARY_LIMIT = 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Validate: plain data -> model objects, collecting every problem
+# ---------------------------------------------------------------------------------------------
+
+
+CODE_FIELDS = ("code", "phrase", "status", "summary", "references", "description", "sent_by",
+               "causes", "what_to_do", "headers", "example", "related")
+OPTIONAL_CODE_FIELDS = ("aliases", "keywords")
+
+
+def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
+                  problems: list[Problem]) -> Code | None:
+    """Return a Code built from one file's data, or None after recording its problems."""
+    check = Checker(path, problems)
+    before = len(problems)
+    fields = check.fields(data, (), CODE_FIELDS, OPTIONAL_CODE_FIELDS, "a code file")
+    if fields is None:
+        return None
+    code = check.whole(fields, (), "code", 100, 699)
+    if code is not None and path.stem != str(code):
+        check.fail(("code",), f"'code' is {code} but the file is named {path.name}; "
+                   f"rename the file to {code}.yaml or fix the code")
+    phrase = check.text(fields, (), "phrase", limit=80, one_line=True)
+    status = check.choice(fields, (), "status", STATUSES)
+    summary = check.text(fields, (), "summary", limit=SUMMARY_LIMIT, one_line=True)
+    references = check_list(check, fields, "references", check_reference)
+    aliases = check_list(check, fields, "aliases", check_alias, allow_empty=True)
+    keywords = check_keywords(check, fields)
+    markdown_fields = {name: check_markdown(check, renderer, fields, (), name, "")
+                       for name in ("description", "sent_by", "what_to_do")}
+    causes = check_causes(check, renderer, fields)
+    headers = check_list(check, fields, "headers", check_header, allow_empty=True)
+    example = check_example(check, fields, code, phrase)
+    related = check_list(check, fields, "related", check_related)
+    if len(problems) > before:
+        return None
+    return Code(code=code, phrase=phrase, status=status, summary=summary,
+                references=tuple(references), aliases=tuple(aliases or ()),
+                keywords=tuple(keywords or ()), causes=tuple(causes),
+                headers=tuple(headers), example=example, related=tuple(related),
+                source=path, **markdown_fields)
+
+
+def check_list(check: Checker, data: dict, name: str, check_item: Any,
+               allow_empty: bool = False) -> list | None:
+    """Check every item of a list field with check_item(check, item, keys)."""
+    items = check.items(data, (), name, allow_empty)
+    if items is None:
+        return None
+    checked = [check_item(check, item, (name, index)) for index, item in enumerate(items)]
+    return None if any(item is None for item in checked) else checked
+
+
+def check_alias(check: Checker, data: Any, keys: tuple[str | int, ...]) -> Alias | None:
+    """Return an Alias from {phrase, note}."""
+    fields = check.fields(data, keys, ["phrase", "note"], [], "an alias")
+    if fields is None:
+        return None
+    phrase = check.text(fields, keys, "phrase", limit=80, one_line=True)
+    note = check.text(fields, keys, "note", limit=200, one_line=True)
+    return Alias(phrase, note) if phrase and note else None
+
+
+def check_header(check: Checker, data: Any, keys: tuple[str | int, ...]) -> HeaderRule | None:
+    """Return a HeaderRule from {name, requirement, rfc, section?, note?}."""
+    fields = check.fields(data, keys, ["name", "requirement", "rfc"], ["section", "note"],
+                          "a header rule")
+    if fields is None:
+        return None
+    name = check.text(fields, keys, "name", limit=80, one_line=True)
+    requirement = check.choice(fields, keys, "requirement", REQUIREMENTS)
+    reference = check_reference(
+        check, {k: v for k, v in fields.items() if k in ("rfc", "section")}, keys)
+    note = check.text(fields, keys, "note", limit=300, one_line=True) if "note" in fields else ""
+    if None in (name, requirement, reference, note):
+        return None
+    return HeaderRule(name, requirement, reference, note)
+
+
+def check_related(check: Checker, data: Any, keys: tuple[str | int, ...]) -> Related | None:
+    """Return a Related from {code, note}; whether the code exists is checked later."""
+    fields = check.fields(data, keys, ["code", "note"], [], "a related code")
+    if fields is None:
+        return None
+    code = check.whole(fields, keys, "code", 100, 699)
+    note = check.text(fields, keys, "note", limit=300, one_line=True)
+    return Related(code, note) if code is not None and note else None
+
+
+def check_keywords(check: Checker, data: dict) -> list[str] | None:
+    """Return the keywords list: short lowercase texts."""
+    items = check.items(data, (), "keywords", allow_empty=True)
+    if items is None:
+        return None
+    for index, word in enumerate(items):
+        if not isinstance(word, str) or not word.strip() or word != word.lower() \
+                or len(word) > 40:
+            check.fail(("keywords", index), "each keyword must be lowercase text of at most "
+                       f"40 characters, found {shown_value(word)}")
+            return None
+    return [word.strip() for word in items]
+
+
+def check_causes(check: Checker, renderer: MarkdownRenderer, data: dict) -> list | None:
+    """Return the rendered causes list."""
+    items = check.items(data, (), "causes")
+    if items is None:
+        return None
+    rendered = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            check.fail(("causes", index), f"each cause must be non-empty text, "
+                       f"found {kind_of(item)}")
+            return None
+        rendered.append(markdown_value(check, renderer, item.strip(), ("causes", index), ""))
+    return None if None in rendered else rendered
+
+
+def check_example(check: Checker, data: dict, code: int | None, phrase: str | None) -> str | None:
+    """Return the example response if its status line matches the code."""
+    example = check.text(data, (), "example")
+    if example is None or code is None:
+        return None
+    status_line = example.splitlines()[0]
+    if not status_line.startswith(f"SIP/2.0 {code} "):
+        check.fail(("example",), f"'example' must start with the status line "
+                   f"\"SIP/2.0 {code} {phrase}\", found \"{status_line[:60]}\"")
+        return None
+    return example
+
+
+def validate_class(path: Path, key: str, data: Any, renderer: MarkdownRenderer,
+                   problems: list[Problem]) -> CodeClass | None:
+    """Return a CodeClass from one entry of classes.yaml."""
+    check = Checker(path, problems)
+    before = len(problems)
+    fields = check.fields(data, (key,), ["name", "summary", "description"], [],
+                          f"class {key}")
+    if fields is None:
+        return None
+    name = check.text(fields, (key,), "name", limit=40, one_line=True)
+    summary = check.text(fields, (key,), "summary", limit=SUMMARY_LIMIT, one_line=True)
+    description = check_markdown(check, renderer, fields, (key,), "description", "../codes/")
+    if len(problems) > before:
+        return None
+    return CodeClass(key, name, summary, description)
+
+
+def validate_classes(path: Path, data: Any, renderer: MarkdownRenderer,
+                     problems: list[Problem]) -> dict[str, CodeClass]:
+    """Return the six classes from classes.yaml."""
+    check = Checker(path, problems)
+    fields = check.fields(data, (), CLASS_KEYS, (), "classes.yaml")
+    if fields is None:
+        return {}
+    classes = {key: validate_class(path, key, fields[key], renderer, problems)
+               for key in CLASS_KEYS if key in fields}
+    return {key: value for key, value in classes.items() if value is not None}
+
+
+def validate_site(path: Path, data: Any, base_url: str | None,
+                  problems: list[Problem]) -> Site | None:
+    """Return the Site settings, with base_url overridden by --base-url when given."""
+    check = Checker(path, problems)
+    fields = check.fields(data, (), ["title", "description", "base_url", "version"], [],
+                          "site.yaml")
+    if fields is None:
+        return None
+    title = check.text(fields, (), "title", limit=80, one_line=True)
+    description = check.text(fields, (), "description", limit=SUMMARY_LIMIT, one_line=True)
+    version = fields.get("version")
+    if not isinstance(version, str) or not re.fullmatch(r"[0-9A-Za-z.+-]{1,40}", version):
+        check.fail(("version",), "'version' must be text such as \"2026.11.1\" (letters, "
+                   f"digits, dots, plus and minus), found {shown_value(version)}")
+        version = None
+    url = check.text(fields, (), "base_url", one_line=True)
+    if url is not None and (error := base_url_error(url)):
+        check.fail(("base_url",), error)
+        url = None
+    if None in (title, description, version, url):
+        return None
+    return Site(title, description, normalise_base_url(base_url or url), version)
+
+
+def base_url_error(url: str) -> str | None:
+    """Return why url is not a usable base URL, or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment:
+        return f"base URL must be an absolute http(s) URL such as https://example.org/sip/, " \
+               f"found \"{url}\""
+    return None
+
+
+def normalise_base_url(url: str) -> str:
+    """Return url ending in exactly one slash."""
+    return url.rstrip("/") + "/"
+
+
+def validate_rfcs(path: Path, data: Any, problems: list[Problem]) -> dict[int, Rfc]:
+    """Return the RFC titles from rfcs.yaml."""
+    check = Checker(path, problems)
+    if not isinstance(data, dict):
+        check.fail((), f"rfcs.yaml must map RFC numbers to titles, found {kind_of(data)}")
+        return {}
+    rfcs = {}
+    for number, entry in data.items():
+        if isinstance(number, bool) or not isinstance(number, int):
+            check.fail((number,), f"RFC number must be a whole number, found "
+                       f"{shown_value(number)}")
+            continue
+        fields = check.fields(entry, (number,), ["title", "status"], [], f"RFC {number}")
+        if fields is None:
+            continue
+        title = check.text(fields, (number,), "title", limit=200, one_line=True)
+        status = check.text(fields, (number,), "status", limit=60, one_line=True)
+        if title and status:
+            rfcs[number] = Rfc(number, title, status)
+    return rfcs
+
+
+def validate_q850(path: Path, data: Any,
+                  problems: list[Problem]) -> tuple[dict[int, str], tuple[Mapping, ...]]:
+    """Return the cause names and mapping rows from q850.yaml."""
+    check = Checker(path, problems)
+    fields = check.fields(data, (), ["causes", "mappings"], [], "q850.yaml")
+    if fields is None:
+        return {}, ()
+    causes: dict[int, str] = {}
+    for index, entry in enumerate(check.items(fields, (), "causes") or []):
+        keys = ("causes", index)
+        row = check.fields(entry, keys, ["cause", "name"], [], "a cause")
+        if row is None:
+            continue
+        cause = check.whole(row, keys, "cause", 0, 127)
+        name = check.text(row, keys, "name", limit=80, one_line=True)
+        if cause in causes:
+            check.fail(keys + ("cause",), f"cause {cause} is listed twice; keep one")
+        elif cause is not None and name:
+            causes[cause] = name
+    mappings = []
+    for index, entry in enumerate(check.items(fields, (), "mappings") or []):
+        mapping = check_mapping(check, entry, ("mappings", index), causes)
+        if mapping is not None:
+            mappings.append(mapping)
+    return causes, tuple(mappings)
+
+
+def check_mapping(check: Checker, data: Any, keys: tuple[str | int, ...],
+                  causes: dict[int, str]) -> Mapping | None:
+    """Return one Mapping row, checking that its cause is named in the causes list."""
+    row = check.fields(data, keys, ["direction", "cause", "code", "source"], ["note"],
+                       "a mapping row")
+    if row is None:
+        return None
+    direction = check.choice(row, keys, "direction", DIRECTIONS)
+    cause = check.whole(row, keys, "cause", 0, 127)
+    code = check.whole(row, keys, "code", 100, 699)
+    source = check_reference(check, row.get("source"), keys + ("source",))
+    note = check.text(row, keys, "note", limit=300, one_line=True) if "note" in row else ""
+    if cause is not None and cause not in causes:
+        check.fail(keys + ("cause",), f"cause {cause} has no entry in 'causes'; add its name")
+        return None
+    if None in (direction, cause, code, source, note):
+        return None
+    return Mapping(direction, cause, code, source, note)
+
+
+def cross_check(content_dir: Path, content: Content, problems: list[Problem]) -> None:
+    """Record problems between files: related codes, cited RFCs, mapped codes."""
+    for code in content.codes.values():
+        check = Checker(code.source, problems)
+        for index, related in enumerate(code.related):
+            if related.code not in content.codes:
+                check.fail(("related", index, "code"), f"related code {related.code} has no "
+                           f"page; add content/codes/{related.code}.yaml or remove it")
+            elif related.code == code.code:
+                check.fail(("related", index, "code"), "a code cannot be related to itself")
+        cited = [(("references", i, "rfc"), r.rfc) for i, r in enumerate(code.references)]
+        cited += [(("headers", i, "rfc"), h.reference.rfc) for i, h in enumerate(code.headers)]
+        for keys, rfc in cited:
+            if rfc not in content.rfcs:
+                check.fail(keys, f"RFC {rfc} is cited but has no title in content/rfcs.yaml; "
+                           "add it there")
+    cited_anywhere = {m.reference.rfc for m in content.mappings}
+    for code in content.codes.values():
+        cited_anywhere |= {r.rfc for r in code.references}
+        cited_anywhere |= {h.reference.rfc for h in code.headers}
+    rfcs = Checker(content_dir / "rfcs.yaml", problems)
+    for number in sorted(set(content.rfcs) - cited_anywhere):
+        rfcs.fail((number,), f"RFC {number} is listed but no page cites it; remove it")
+    q850 = Checker(content_dir / "q850.yaml", problems)
+    for index, mapping in enumerate(content.mappings):
+        if mapping.code not in content.codes:
+            q850.fail(("mappings", index, "code"), f"code {mapping.code} has no page")
+        if mapping.reference.rfc not in content.rfcs:
+            q850.fail(("mappings", index, "source"), f"RFC {mapping.reference.rfc} has no "
+                      "title in content/rfcs.yaml; add it there")
+
+
+def load_content(content_dir: Path, base_url: str | None = None) -> Content:
+    """Read and validate everything under content_dir; raise ContentError listing every problem."""
+    problems: list[Problem] = []
+    codes_dir = content_dir / "codes"
+    known_codes = [int(p.name[:3]) for p in codes_dir.glob("*.yaml") if CODE_FILE.match(p.name)]
+    renderer = MarkdownRenderer(known_codes)
+
+    def read(name: str) -> Any:
+        path = content_dir / name
+        if not path.is_file():
+            problems.append(Problem(display_path(path), 1, f"missing file {name}; "
+                                    "see content/README.md"))
+            return None
+        data, problem = read_yaml(path)
+        if problem:
+            problems.append(problem)
+        return data
+
+    site_data, classes_data = read("site.yaml"), read("classes.yaml")
+    rfcs_data, q850_data = read("rfcs.yaml"), read("q850.yaml")
+    site = validate_site(content_dir / "site.yaml", site_data, base_url, problems) \
+        if site_data is not None else None
+    classes = validate_classes(content_dir / "classes.yaml", classes_data, renderer, problems) \
+        if classes_data is not None else {}
+    rfcs = validate_rfcs(content_dir / "rfcs.yaml", rfcs_data, problems) \
+        if rfcs_data is not None else {}
+    causes, mappings = validate_q850(content_dir / "q850.yaml", q850_data, problems) \
+        if q850_data is not None else ({}, ())
+    codes = load_codes(codes_dir, renderer, problems)
+    if problems or site is None:
+        raise ContentError(problems)
+    content = Content(site, classes, rfcs, causes, mappings, codes)
+    cross_check(content_dir, content, problems)
+    if problems:
+        raise ContentError(problems)
+    return content
+
+
+CODE_FILE = re.compile(r"^[1-6]\d\d\.yaml$")
+
+
+def load_codes(codes_dir: Path, renderer: MarkdownRenderer,
+               problems: list[Problem]) -> dict[int, Code]:
+    """Return every valid code in codes_dir by number, recording problems for the rest."""
+    if not codes_dir.is_dir():
+        problems.append(Problem(display_path(codes_dir), 1, "missing folder codes/; add one "
+                                "YAML file per response code"))
+        return {}
+    codes = {}
+    for path in sorted(codes_dir.iterdir()):
+        if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
+            continue  # editor swap files and the like
+        if not CODE_FILE.match(path.name):
+            problems.append(Problem(display_path(path), 1, f"file name '{path.name}' is not a "
+                                    "code file; name it <code>.yaml, e.g. 487.yaml"))
+            continue
+        data, problem = read_yaml(path)
+        if problem:
+            problems.append(problem)
+            continue
+        code = validate_code(path, data, renderer, problems)
+        if code is not None:
+            codes[code.code] = code
+    if not codes and not problems:
+        problems.append(Problem(display_path(codes_dir), 1, "no code files found; add e.g. "
+                                "487.yaml"))
+    return codes
+
+

@@ -1,0 +1,97 @@
+"""Markdown fields -> safe HTML: raw HTML refused, links checked and pointed at code pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import markdown
+from markupsafe import Markup
+
+from sipref.checker import Checker
+from sipref.model import Text
+
+EXTERNAL_HOSTS = ("www.rfc-editor.org", "rfc-editor.org", "www.iana.org", "iana.org",
+                  "datatracker.ietf.org")
+
+
+class MarkdownRenderer:
+    """Converts content Markdown to safe HTML with one reused converter, checking every link."""
+
+    def __init__(self, known_codes: Iterable[int]) -> None:
+        self.known_codes = frozenset(known_codes)
+        self.md = markdown.Markdown(extensions=["fenced_code"], output_format="html")
+        # Raw HTML is never passed through: with these removed, Markdown escapes it as text.
+        self.md.preprocessors.deregister("html_block")
+        self.md.inlinePatterns.deregister("html")
+
+    def convert(self, text: str, code_prefix: str) -> tuple[Markup, list[str]]:
+        """Return the HTML for text and the list of problems with its links and raw HTML."""
+        problems = [f"raw HTML is not allowed ({found!r}); put it in backticks or write &lt;"
+                    for found in find_raw_html(text)]
+        html = self.md.reset().convert(text)
+        html, link_problems = rewrite_links(html, code_prefix, self.known_codes)
+        return Markup(html), problems + link_problems
+
+
+RAW_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|!--|!|\?)")
+CODE_SPANS = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+
+
+def find_raw_html(text: str) -> list[str]:
+    """Return the first raw HTML opening in Markdown text (ignoring code), or nothing."""
+    match = RAW_HTML.search(CODE_SPANS.sub("", text))
+    return [match.group(0)] if match else []
+
+
+HREF = re.compile(r'(href|src)="([^"]*)"')
+CODE_LINK = re.compile(r"^(\d{3})\.html(?:#([a-z0-9-]+))?$")
+SECTION_IDS = ("summary", "description", "sent-by", "causes", "what-to-do", "headers", "example",
+               "related", "q850", "references")
+
+
+def rewrite_links(html: str, code_prefix: str,
+                  known_codes: frozenset[int]) -> tuple[str, list[str]]:
+    """Point code links (NNN.html) at the page being rendered; list broken or forbidden links."""
+    problems: list[str] = []
+
+    def fix(match: re.Match[str]) -> str:
+        attribute, target = match.group(1), match.group(2)
+        if code_link := CODE_LINK.match(target):
+            number, anchor = int(code_link.group(1)), code_link.group(2)
+            if number not in known_codes:
+                problems.append(f"link to '{target}': code {number} has no page; link an "
+                                "existing code")
+            elif anchor is not None and anchor not in SECTION_IDS:
+                problems.append(f"link to '{target}': '#{anchor}' is not a section of a code "
+                                f"page; use one of {', '.join(SECTION_IDS)}")
+            return f'{attribute}="{code_prefix}{target}"'
+        parts = urlsplit(target.replace("&amp;", "&"))
+        if parts.scheme in ("http", "https") and parts.hostname in EXTERNAL_HOSTS:
+            return match.group(0)
+        problems.append(f"link to '{target}' is not allowed; link a code as NNN.html or "
+                        f"an RFC at https://www.rfc-editor.org/ ({', '.join(EXTERNAL_HOSTS)})")
+        return match.group(0)
+
+    return HREF.sub(fix, html), problems
+
+
+def check_markdown(check: Checker, renderer: MarkdownRenderer, data: dict,
+                   keys: tuple[str | int, ...], name: str, code_prefix: str) -> Text | None:
+    """Return the rendered HTML of a Markdown text field, reporting raw HTML and bad links."""
+    text = check.text(data, keys, name)
+    return markdown_value(check, renderer, text, keys + (name,), code_prefix)
+
+
+def markdown_value(check: Checker, renderer: MarkdownRenderer, text: str | None,
+                   where: tuple[str | int, ...], code_prefix: str) -> Text | None:
+    """Render one Markdown string, reporting its problems at where."""
+    if text is None:
+        return None
+    html, problems = renderer.convert(text, code_prefix)
+    for problem in problems:
+        check.fail(where, problem)
+    return None if problems else Text(text, html)
+
+

@@ -1,0 +1,252 @@
+"""Render: model -> {output path: text}. Pure: no file is read or written here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import escape
+
+from sipref.model import (
+    CLASS_KEYS,
+    DIRECTIONS,
+    Code,
+    Content,
+    Mapping,
+    TemplateProblem,
+    display_path,
+)
+
+SEARCH_INDEX_VERSION = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Render: model -> {output path: text}, no I/O
+# ---------------------------------------------------------------------------------------------
+
+
+def make_env(templates_dir: Path) -> jinja2.Environment:
+    """Return the one Jinja environment: autoescaped, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["rfc_title"] = lambda number, rfcs: rfcs[number].title
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, out_path: str, **context: Any) -> str:
+    """Render one template, turning template mistakes into a TemplateProblem with file:line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as err:
+        where = display_path(Path(err.filename)) if err.filename else f"templates/{name}"
+        raise TemplateProblem(f"{where}:{err.lineno}: {err.message}") from None
+    except jinja2.TemplateNotFound as err:
+        raise TemplateProblem(f"templates/{name}:1: template '{err.name}' not found "
+                              f"(rendering {out_path})") from None
+    except jinja2.UndefinedError as err:
+        raise TemplateProblem(f"{template_frame(err, name)}: {err.message} "
+                              f"(rendering {out_path})") from None
+
+
+def template_frame(err: BaseException, name: str) -> str:
+    """Return 'templates/x.html:line' of the innermost template frame of a traceback."""
+    location = f"templates/{name}:1"
+    tb = err.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html"):
+            location = f"{display_path(Path(filename))}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return location
+
+
+def page_context(content: Content, out_path: str, canonical_path: str | None = None) -> dict:
+    """Return what every page needs: root prefix, site, classes, canonical URL."""
+    depth = out_path.count("/")
+    return {
+        "root": "../" * depth,
+        "site": content.site,
+        "classes": content.classes,
+        "page_path": out_path,
+        "canonical": content.site.base_url + (canonical_path if canonical_path is not None
+                                              else out_path),
+    }
+
+
+def codes_by_class(content: Content) -> dict[str, list[Code]]:
+    """Return the codes grouped by class key, each group sorted by code."""
+    groups: dict[str, list[Code]] = {key: [] for key in CLASS_KEYS}
+    for number in sorted(content.codes):
+        code = content.codes[number]
+        groups[code.class_key].append(code)
+    return groups
+
+
+def mappings_for(content: Content, code: int) -> dict[str, list[Mapping]]:
+    """Return the mapping rows that mention code, by direction."""
+    rows: dict[str, list[Mapping]] = {direction: [] for direction in DIRECTIONS}
+    for mapping in content.mappings:
+        if mapping.code == code:
+            rows[mapping.direction].append(mapping)
+    return rows
+
+
+def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
+    """Return the previous and next code pages, in numeric order."""
+    numbers = sorted(content.codes)
+    index = numbers.index(code.code)
+    previous = content.codes[numbers[index - 1]] if index > 0 else None
+    following = content.codes[numbers[index + 1]] if index + 1 < len(numbers) else None
+    return previous, following
+
+
+def render_code_page(env: jinja2.Environment, content: Content, code: Code) -> str:
+    """Return the HTML of codes/<code>.html."""
+    previous, following = neighbours(content, code)
+    return render_template(
+        env, "code.html", code.url, **page_context(content, code.url),
+        code=code, code_class=content.classes[code.class_key],
+        previous=previous, following=following,
+        related=[(content.codes[r.code], r.note) for r in code.related],
+        mappings=mappings_for(content, code.code), causes=content.causes,
+        rfcs=content.rfcs, show_q850=code.code >= 400,
+        x00=content.codes.get(code.code // 100 * 100),
+    )
+
+
+def build_search_index(content: Content) -> list[dict]:
+    """Return one search entry per code, in code order; the same data feeds both index files."""
+    return [
+        {
+            "code": code.code,
+            "phrase": code.phrase,
+            "class": code.class_key,
+            "summary": code.summary,
+            "status": code.status,
+            "url": code.url,
+            "aliases": [alias.phrase for alias in code.aliases],
+            "keywords": list(code.keywords),
+        }
+        for code in (content.codes[n] for n in sorted(content.codes))
+    ]
+
+
+def render_search_files(content: Content) -> dict[str, str]:
+    """Return search.json and search-index.js (the same data as a script, for file:// use)."""
+    index = {"version": SEARCH_INDEX_VERSION, "content_version": content.site.version,
+             "entries": build_search_index(content)}
+    compact = json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    # "</" inside a script would close it early; JSON allows "<\/".
+    script = "window.SIP_SEARCH_INDEX=" + compact.replace("</", "<\\/") + ";\n"
+    return {"search.json": compact + "\n", "search-index.js": script}
+
+
+API_VERSION = 1
+
+
+def code_record(content: Content, code: Code) -> dict:
+    """Return the public JSON record of one code (codes.json, codes/<code>.json)."""
+    reference = lambda ref: {"rfc": ref.rfc, "section": ref.section, "url": ref.url}  # noqa: E731
+    return {
+        "code": code.code,
+        "phrase": code.phrase,
+        "status": code.status,
+        "class": code.class_key,
+        "final": code.is_final,
+        "summary": code.summary,
+        "url": code.url,
+        "page": content.site.base_url + code.url,
+        "references": [reference(ref) for ref in code.references],
+        "aliases": [{"phrase": a.phrase, "note": a.note} for a in code.aliases],
+        "keywords": list(code.keywords),
+        "description": code.description.markdown,
+        "sent_by": code.sent_by.markdown,
+        "causes": [cause.markdown for cause in code.causes],
+        "what_to_do": code.what_to_do.markdown,
+        "headers": [{"name": h.name, "requirement": h.requirement, "note": h.note,
+                     "reference": reference(h.reference)} for h in code.headers],
+        "example": code.example,
+        "related": [{"code": r.code, "note": r.note} for r in code.related],
+        "q850": [{"direction": m.direction, "cause": m.cause, "cause_name": content.causes[m.cause],
+                  "note": m.note, "reference": reference(m.reference)}
+                 for m in content.mappings if m.code == code.code],
+    }
+
+
+def render_code_records(content: Content) -> dict[str, str]:
+    """Return codes.json (every code) and codes/<code>.json (one code each)."""
+    dump = lambda data: json.dumps(data, ensure_ascii=False, indent=1) + "\n"  # noqa: E731
+    header = {"version": API_VERSION, "content_version": content.site.version}
+    records = [code_record(content, content.codes[n]) for n in sorted(content.codes)]
+    files = {"codes.json": dump({**header, "codes": records})}
+    for record in records:
+        files[f"codes/{record['code']}.json"] = dump({**header, "code": record})
+    return files
+
+
+def render_sitemap(content: Content, pages: dict[str, str]) -> str:
+    """Return sitemap.xml listing every HTML page but 404.html, with absolute URLs."""
+    urls = [content.site.base_url + ("" if path == "index.html" else path)
+            for path in sorted(pages) if path.endswith(".html") and path != "404.html"]
+    entries = "".join(f"<url><loc>{escape(url)}</loc></url>\n" for url in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{entries}</urlset>\n")
+
+
+def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
+    """Return, per RFC, the codes it defines (first reference) and the codes that cite it."""
+    index: dict[int, dict[str, list[Code]]] = {
+        n: {"defines": [], "cites": []} for n in sorted(content.rfcs)}
+    for number in sorted(content.codes):
+        code = content.codes[number]
+        cited = {ref.rfc for ref in code.references} | {h.reference.rfc for h in code.headers}
+        index[code.references[0].rfc]["defines"].append(code)
+        for rfc in sorted(cited - {code.references[0].rfc}):
+            index[rfc]["cites"].append(code)
+    return index
+
+
+def render_site(content: Content, env: jinja2.Environment) -> dict[str, str]:
+    """Return every generated file of the site, keyed by its path inside the output folder."""
+    groups = codes_by_class(content)
+    pages: dict[str, str] = {
+        "index.html": render_template(env, "index.html", "index.html",
+                                      **page_context(content, "index.html", ""),
+                                      groups=groups),
+        "q850.html": render_template(env, "q850.html", "q850.html",
+                                     **page_context(content, "q850.html"),
+                                     causes=content.causes, mappings=content.mappings,
+                                     codes=content.codes, directions=DIRECTIONS),
+        "rfcs.html": render_template(env, "rfcs.html", "rfcs.html",
+                                     **page_context(content, "rfcs.html"),
+                                     rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
+    }
+    for key in CLASS_KEYS:
+        path = f"classes/{key}.html"
+        pages[path] = render_template(env, "class.html", path, **page_context(content, path),
+                                      code_class=content.classes[key], codes=groups[key])
+    for number in sorted(content.codes):
+        code = content.codes[number]
+        pages[code.url] = render_code_page(env, content, code)
+    pages["404.html"] = render_template(
+        env, "404.html", "404.html", **page_context(content, "404.html"),
+        base_path=urlsplit(content.site.base_url).path, codes=sorted(content.codes))
+    pages["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
+                                              site=content.site)
+    pages.update(render_search_files(content))
+    pages.update(render_code_records(content))
+    pages["sitemap.xml"] = render_sitemap(content, pages)
+    pages["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {content.site.base_url}sitemap.xml\n"
+    return pages
+
+

@@ -1,0 +1,75 @@
+"""Write: the only stage that touches the output folder, and it swaps a finished one in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from sipref.model import BuildError, display_path
+
+# ---------------------------------------------------------------------------------------------
+# Write: the only stage that touches the output folder
+# ---------------------------------------------------------------------------------------------
+
+
+def check_output_dir(out: Path, project: Path) -> None:
+    """Refuse an output folder whose replacement would destroy sources."""
+    out = out.resolve()
+    protected = [project, project / "content", project / "templates", project / "tests",
+                 Path.home().resolve(), Path("/").resolve()]
+    for path in protected:
+        if out == path or path.is_relative_to(out):
+            raise BuildError(f"{display_path(out)}: refusing to build into this folder, it is "
+                             f"or contains {display_path(path)}; choose another --out")
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{display_path(out)}: output path exists and is not a folder; "
+                         "choose another --out")
+
+
+def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
+    """Write pages and static files into a fresh folder, swap it in for out atomically, and
+    return the number of files written."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        for relative, text in sorted(pages.items()):
+            target = (staging / relative).resolve()
+            if not target.is_relative_to(staging):
+                raise BuildError(f"{relative}: output path escapes the site folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="\n")
+        if static_dir.is_dir():
+            shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
+        os.chmod(staging, 0o755)
+        written = sum(1 for path in staging.rglob("*") if path.is_file())
+        swap_in(staging, out)
+        return written
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Replace out with staging using renames, so readers never see a half-written site."""
+    if not out.exists():
+        staging.rename(out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    retired.rmdir()
+    out.rename(retired)
+    staging.rename(out)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def remove_leftovers(out: Path) -> None:
+    """Delete staging and retired folders that a killed build left beside out."""
+    for prefix in (f".{out.name}.tmp-", f".{out.name}.old-"):
+        for leftover in out.parent.glob(prefix + "*"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
