@@ -8,11 +8,13 @@ stops the build before the output directory is touched. This file is the command
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from sipref import serve
+from sipref.bundle import write_bundle
 from sipref.content import base_url_error, load_content
 from sipref.model import BuildError, display_path
 from sipref.render import make_env, render_site
@@ -27,19 +29,32 @@ ROOT = Path(__file__).resolve().parent
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+COMMANDS = ("build", "serve", "bundle")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Options:
     """The command line, parsed."""
 
+    command: str
     content: Path
     templates: Path
     out: Path
     base_url: str | None
+    dist: Path
+    port: int
 
 
 def parse_args(argv: list[str] | None) -> Options:
-    """Return the Options for argv."""
-    parser = argparse.ArgumentParser(description="Build the SIP response code reference site.")
+    """Return the Options for argv: [build|serve|bundle] [options]."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
+    parser = argparse.ArgumentParser(
+        prog=f"build.py {command}",
+        description={"build": "Build content/ into site/.",
+                     "serve": "Build, serve on localhost like a static host, rebuild on changes.",
+                     "bundle": "Build the offline edition as dist/sip-response-codes-<version>"
+                               ".zip."}[command])
     parser.add_argument("--content", type=Path, default=ROOT / "content",
                         help="content folder (default: content/)")
     parser.add_argument("--templates", type=Path, default=ROOT / "templates",
@@ -48,10 +63,14 @@ def parse_args(argv: list[str] | None) -> Options:
                         help="output folder, replaced on success (default: site/)")
     parser.add_argument("--base-url", default=None,
                         help="absolute URL the site is hosted at (default: from site.yaml)")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist",
+                        help="bundle: folder for the zip (default: dist/)")
+    parser.add_argument("--port", type=int, default=8000, help="serve: port (default: 8000)")
     args = parser.parse_args(argv)
     if args.base_url is not None and (error := base_url_error(args.base_url)):
         parser.error(error)
-    return Options(args.content, args.templates, args.out, args.base_url)
+    return Options(command, args.content, args.templates, args.out, args.base_url, args.dist,
+                   args.port)
 
 
 def build(options: Options) -> int:
@@ -62,9 +81,18 @@ def build(options: Options) -> int:
     return write_site(pages, options.templates / "static", options.out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Build site/ from content/ and templates/; return the exit status."""
-    options = parse_args(argv)
+def bundle(options: Options) -> Path:
+    """Build the offline edition into a reproducible zip and return its path."""
+    content = load_content(options.content, options.base_url)
+    pages = render_site(content, make_env(options.templates, offline=True))
+    name = f"sip-response-codes-{content.site.version}"
+    zip_path = options.dist / f"{name}.zip"
+    write_bundle(pages, options.templates / "static", zip_path, name)
+    return zip_path
+
+
+def timed_build(options: Options) -> int:
+    """Build once, report the result on stderr, and return the exit status."""
     started = time.perf_counter()
     try:
         written = build(options)
@@ -75,6 +103,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{display_path(options.out)}: {written} files written in {elapsed:.2f} s",
           file=sys.stderr)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    options = parse_args(argv)
+    if options.command == "serve":
+        if options.base_url is None:  # links in 404.html resolve from the server's root
+            options = dataclasses.replace(options, base_url=f"http://127.0.0.1:{options.port}/")
+        timed_build(options)  # a broken first build still serves, and the next save retries
+        return serve.run(options.out, [options.content, options.templates],
+                         lambda: timed_build(options), options.port)
+    if options.command == "bundle":
+        try:
+            zip_path = bundle(options)
+        except BuildError as err:
+            print(err, file=sys.stderr)
+            return 1
+        print(f"{display_path(zip_path)}: offline bundle written", file=sys.stderr)
+        return 0
+    return timed_build(options)
 
 
 if __name__ == "__main__":

@@ -196,7 +196,7 @@ def validate_site(path: Path, data: Any, base_url: str | None,
                   problems: list[Problem]) -> Site | None:
     """Return the Site settings, with base_url overridden by --base-url when given."""
     check = Checker(path, problems)
-    fields = check.fields(data, (), ["title", "description", "base_url", "version"], [],
+    fields = check.fields(data, (), ["title", "description", "base_url", "version", "date"], [],
                           "site.yaml")
     if fields is None:
         return None
@@ -207,13 +207,19 @@ def validate_site(path: Path, data: Any, base_url: str | None,
         check.fail(("version",), "'version' must be text such as \"2026.11.1\" (letters, "
                    f"digits, dots, plus and minus), found {shown_value(version)}")
         version = None
+    date = fields.get("date")
+    date = date.isoformat() if hasattr(date, "isoformat") else date
+    if "date" in fields and not (isinstance(date, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", date)):
+        check.fail(("date",), "'date' must be the content date as YYYY-MM-DD, found "
+                   f"{shown_value(date)}")
+        date = None
     url = check.text(fields, (), "base_url", one_line=True)
     if url is not None and (error := base_url_error(url)):
         check.fail(("base_url",), error)
         url = None
-    if None in (title, description, version, url):
+    if None in (title, description, version, date, url):
         return None
-    return Site(title, description, normalise_base_url(base_url or url), version)
+    return Site(title, description, normalise_base_url(base_url or url), version, date)
 
 
 def base_url_error(url: str) -> str | None:

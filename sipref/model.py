@@ -162,6 +162,7 @@ class Site:
     description: str
     base_url: str
     version: str
+    date: str
 
 
 @dataclass(frozen=True, slots=True)

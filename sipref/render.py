@@ -28,8 +28,11 @@ SEARCH_INDEX_VERSION = 1
 # ---------------------------------------------------------------------------------------------
 
 
-def make_env(templates_dir: Path) -> jinja2.Environment:
-    """Return the one Jinja environment: autoescaped, strict about undefined names."""
+def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
+    """Return the one Jinja environment: autoescaped, strict about undefined names.
+
+    offline marks the zipped edition opened from disk: its home page says which version it is.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
@@ -39,6 +42,7 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["rfc_title"] = lambda number, rfcs: rfcs[number].title
+    env.globals["offline"] = offline
     return env
 
 
@@ -245,8 +249,10 @@ def render_site(content: Content, env: jinja2.Environment) -> dict[str, str]:
                                               site=content.site)
     pages.update(render_search_files(content))
     pages.update(render_code_records(content))
-    pages["sitemap.xml"] = render_sitemap(content, pages)
-    pages["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {content.site.base_url}sitemap.xml\n"
+    if not env.globals["offline"]:  # only a hosted site is crawled
+        pages["sitemap.xml"] = render_sitemap(content, pages)
+        pages["robots.txt"] = (f"User-agent: *\nAllow: /\n"
+                               f"Sitemap: {content.site.base_url}sitemap.xml\n")
     return pages
 
 

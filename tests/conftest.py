@@ -56,7 +56,8 @@ def content(tmp_path: Path) -> Path:
     """A valid three-code content/ folder in tmp_path."""
     root = tmp_path / "content"
     write_yaml(root / "site.yaml", {"title": "SIP Test", "description": "Test site.",
-                                    "base_url": "https://codes.example.org/", "version": "1.0"})
+                                    "base_url": "https://codes.example.org/", "version": "1.0",
+                                    "date": "2026-01-02"})
     write_yaml(root / "classes.yaml", {
         key: {"name": name, "summary": f"{name} responses.", "description": f"About {key}."}
         for key, name in CLASS_NAMES.items()})

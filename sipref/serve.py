@@ -1,0 +1,84 @@
+"""A local preview that behaves like a static host, rebuilding when content or templates change."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+class HostLikeHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site as GitHub Pages or Netlify would: /codes/487 finds codes/487.html, and a
+    missing path gets 404.html with status 404."""
+
+    def send_head(self):  # type: ignore[override]
+        path = Path(self.translate_path(self.path))
+        if not path.exists() and path.with_name(path.name + ".html").is_file():
+            self.path = self.path.split("?", 1)[0].split("#", 1)[0] + ".html"
+        elif not path.exists():
+            return self.send_not_found()
+        return super().send_head()
+
+    def send_not_found(self):  # type: ignore[no-untyped-def]
+        page = Path(self.directory) / "404.html"
+        body = page.read_bytes() if page.is_file() else b"Not found\n"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
+
+    def list_directory(self, path):  # type: ignore[no-untyped-def]
+        return self.send_not_found()  # hosts show no folder listings
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        sys.stderr.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
+
+
+def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
+    """Return the modification time and size of every file under folders."""
+    return {path: (stat.st_mtime_ns, stat.st_size)
+            for folder in folders for path in sorted(folder.rglob("*"))
+            if path.is_file() and (stat := path.stat())}
+
+
+def watch(folders: list[Path], rebuild: Callable[[], None], stop: threading.Event,
+          interval: float = 0.1) -> None:
+    """Call rebuild whenever a file under folders is added, removed or changed."""
+    seen = snapshot(folders)
+    while not stop.wait(interval):
+        now = snapshot(folders)
+        if now != seen:
+            seen = now
+            rebuild()
+
+
+def make_server(out: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.HTTPServer:
+    """Return an HTTP server for the site in out (not yet serving)."""
+    handler = functools.partial(HostLikeHandler, directory=str(out))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def run(out: Path, folders: list[Path], rebuild: Callable[[], None], port: int) -> int:
+    """Serve out on localhost until interrupted, rebuilding on every change under folders."""
+    server = make_server(out, port=port)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(folders, rebuild, stop), daemon=True)
+    watcher.start()
+    print(f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/ "
+          "(Ctrl-C to stop); rebuilding on changes", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+        time.sleep(0)
+    return 0
