@@ -10,8 +10,8 @@ BIN := $(VENV)/bin
 site: $(VENV)/.site-deps
 	$(BIN)/python build.py $(if $(BASE_URL),--base-url $(BASE_URL))
 
-test: $(VENV)/.test-deps
-	scripts/ensure-chromium.sh
+test: $(VENV)/.test-deps tools/node_modules/.installed
+	scripts/ensure-test-deps.sh
 	$(BIN)/python -m pytest
 
 $(VENV)/.site-deps: pyproject.toml scripts/requirements.py
@@ -23,6 +23,12 @@ $(VENV)/.site-deps: pyproject.toml scripts/requirements.py
 $(VENV)/.test-deps: $(VENV)/.site-deps
 	$(BIN)/python scripts/requirements.py test > $(VENV)/requirements-test.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-test.txt
+	touch $@
+
+# vnu.jar and axe-core for the HTML and accessibility checks, pinned in tools/package-lock.json.
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	scripts/ensure-test-deps.sh
+	cd tools && npm ci --no-audit --no-fund --silent
 	touch $@
 
 clean:

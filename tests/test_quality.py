@@ -1,0 +1,55 @@
+"""Trustworthy output: the Nu HTML Checker and axe-core on the real, fully built site."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT
+
+TOOLS = PROJECT / "tools" / "node_modules"
+VNU = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE = TOOLS / "axe-core" / "axe.min.js"
+
+
+def require(path: Path) -> Path:
+    """A missing checker is a failure: `make test` installs it from tools/package-lock.json."""
+    assert path.is_file(), f"{path} is missing: run `make test` (it runs npm ci in tools/)"
+    return path
+
+
+def test_every_page_passes_the_nu_html_checker(real_site: Path) -> None:
+    java = shutil.which("java")
+    assert java, "Java is missing: `make test` installs default-jre-headless"
+    files = sorted(p for p in real_site.rglob("*") if p.suffix in (".html", ".css", ".svg"))
+    assert {p.suffix for p in files} == {".html", ".css", ".svg"}
+    result = subprocess.run(
+        [java, "-jar", str(require(VNU)), "--errors-only", "--also-check-css",
+         "--also-check-svg", "--format", "json", *map(str, files)],
+        capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    assert [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}" for m in messages] == []
+
+
+AXE_PAGES = ["index.html", "classes/4xx.html", "codes/487.html", "codes/503.html",
+             "codes/202.html", "codes/477.html", "codes/180.html", "codes/401.html",
+             "q850.html", "rfcs.html", "404.html"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_axe_finds_no_violation(browser, real_site_url: str, path: str, scheme: str) -> None:
+    page = browser.new_page(color_scheme=scheme)
+    page.goto(real_site_url + path)
+    page.evaluate(require(AXE).read_text(encoding="utf-8"))
+    if path != "404.html":  # open the search results too, so their markup is checked
+        page.locator("#q").fill("48")
+        page.wait_for_selector("[role=option]")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+                  for v in result["violations"]]
+    page.close()
+    assert violations == []
