@@ -21,6 +21,16 @@ from sipref.model import (
 )
 
 SEARCH_INDEX_VERSION = 1
+# One policy for the meta tag in every page and for the hosts' _headers file: only the site's
+# own files, no inline script or style. frame-ancestors works only as a real header.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self'; connect-src 'self'; base-uri 'self'; "
+                           "form-action 'self'; object-src 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY + "; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,6 +53,7 @@ def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
     )
     env.filters["rfc_title"] = lambda number, rfcs: rfcs[number].title
     env.globals["offline"] = offline
+    env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
 
 
@@ -197,6 +208,12 @@ def render_code_records(content: Content) -> dict[str, str]:
     return files
 
 
+def render_headers_file() -> str:
+    """Return _headers, read by Netlify and Cloudflare Pages: security headers on every path."""
+    lines = "".join(f"  {name}: {value}\n" for name, value in SECURITY_HEADERS.items())
+    return f"/*\n{lines}"
+
+
 def render_sitemap(content: Content, pages: dict[str, str]) -> str:
     """Return sitemap.xml listing every HTML page but 404.html, with absolute URLs."""
     urls = [content.site.base_url + ("" if path == "index.html" else path)
@@ -249,7 +266,8 @@ def render_site(content: Content, env: jinja2.Environment) -> dict[str, str]:
                                               site=content.site)
     pages.update(render_search_files(content))
     pages.update(render_code_records(content))
-    if not env.globals["offline"]:  # only a hosted site is crawled
+    if not env.globals["offline"]:  # only a hosted site is crawled or sends headers
+        pages["_headers"] = render_headers_file()
         pages["sitemap.xml"] = render_sitemap(content, pages)
         pages["robots.txt"] = (f"User-agent: *\nAllow: /\n"
                                f"Sitemap: {content.site.base_url}sitemap.xml\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import http.server
 import sys
@@ -11,9 +12,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def read_headers_file(site: Path) -> list[tuple[str, str, str]]:
+    """Return (path pattern, header, value) rules from the site's _headers file, if any."""
+    rules, pattern = [], None
+    headers = site / "_headers"
+    for line in headers.read_text(encoding="utf-8").splitlines() if headers.is_file() else []:
+        if line and not line[0].isspace():
+            pattern = line.strip()
+        elif line.strip() and pattern is not None:
+            name, _, value = line.strip().partition(":")
+            rules.append((pattern, name.strip(), value.strip()))
+    return rules
+
+
 class HostLikeHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site as GitHub Pages or Netlify would: /codes/487 finds codes/487.html, and a
-    missing path gets 404.html with status 404."""
+    """Serves the site as Netlify would: /codes/487 finds codes/487.html, a missing path gets
+    404.html with status 404, and the headers in _headers are sent."""
+
+    def end_headers(self) -> None:
+        path = self.path.split("?", 1)[0]
+        for pattern, name, value in read_headers_file(Path(self.directory)):
+            if fnmatch.fnmatchcase(path, pattern):
+                self.send_header(name, value)
+        super().end_headers()
 
     def send_head(self):  # type: ignore[override]
         path = Path(self.translate_path(self.path))

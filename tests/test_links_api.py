@@ -172,3 +172,29 @@ def test_any_other_missing_path_gets_a_helpful_page(browser, server: str) -> Non
     page.locator("a[href='classes/4xx.html']").first.click()
     page.wait_for_url("**/classes/4xx.html")
     page.close()
+
+
+def test_pages_work_under_the_hosts_security_headers(browser, server: str) -> None:
+    with urllib.request.urlopen(server + "codes/487.html") as response:
+        headers = response.headers
+    assert headers["Content-Security-Policy"].startswith("default-src 'self';")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(server + "codes/499.html")  # the document's own 404 status is logged; expected
+    assert page.locator("h1").inner_text() == "SIP 499: no page here"
+    assert problems == ["Failed to load resource: the server responded with a status of 404 "
+                        "(Not Found)"]
+    problems.clear()
+    for path in ("index.html", "codes/487.html", "q850.html", "rfcs.html"):
+        page.goto(server + path)
+        page.wait_for_load_state("load")
+    page.goto(server + "codes/487.html")
+    page.locator("#q").fill("busy")
+    page.wait_for_selector("[role=option]")
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") != "none"
+    assert problems == []
+    page.close()
