@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: site test clean
+.PHONY: site test bench clean
 
 site: $(VENV)/.site-deps
 	$(BIN)/python build.py $(if $(BASE_URL),--base-url $(BASE_URL))
@@ -24,6 +24,11 @@ $(VENV)/.test-deps: $(VENV)/.site-deps
 	$(BIN)/python scripts/requirements.py test > $(VENV)/requirements-test.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-test.txt
 	touch $@
+
+# Figures, not a test: build and rebuild times, page weight, search speed.
+bench: $(VENV)/.test-deps
+	scripts/ensure-test-deps.sh
+	$(BIN)/python bench/run.py
 
 # vnu.jar and axe-core for the HTML and accessibility checks, pinned in tools/package-lock.json.
 tools/node_modules/.installed: tools/package.json tools/package-lock.json

@@ -111,7 +111,6 @@ def main(argv: list[str] | None = None) -> int:
     if options.command == "serve":
         if options.base_url is None:  # links in 404.html resolve from the server's root
             options = dataclasses.replace(options, base_url=f"http://127.0.0.1:{options.port}/")
-        timed_build(options)  # a broken first build still serves, and the next save retries
         return serve.run(options.out, [options.content, options.templates],
                          lambda: timed_build(options), options.port)
     if options.command == "bundle":

@@ -70,9 +70,9 @@ def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
 
 
 def watch(folders: list[Path], rebuild: Callable[[], None], stop: threading.Event,
-          interval: float = 0.1) -> None:
-    """Call rebuild whenever a file under folders is added, removed or changed."""
-    seen = snapshot(folders)
+          interval: float = 0.1, seen: dict[Path, tuple[int, int]] | None = None) -> None:
+    """Call rebuild whenever a file under folders is added, removed or changed (since seen)."""
+    seen = snapshot(folders) if seen is None else seen
     while not stop.wait(interval):
         now = snapshot(folders)
         if now != seen:
@@ -87,10 +87,13 @@ def make_server(out: Path, host: str = "127.0.0.1", port: int = 8000) -> http.se
 
 
 def run(out: Path, folders: list[Path], rebuild: Callable[[], None], port: int) -> int:
-    """Serve out on localhost until interrupted, rebuilding on every change under folders."""
+    """Build, then serve out on localhost until interrupted, rebuilding on every change."""
+    seen = snapshot(folders)  # before the first build, so an edit during it is not missed
+    rebuild()  # a broken first build still serves, and the next save retries
     server = make_server(out, port=port)
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(folders, rebuild, stop), daemon=True)
+    watcher = threading.Thread(target=watch, args=(folders, rebuild, stop),
+                               kwargs={"seen": seen}, daemon=True)
     watcher.start()
     print(f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl-C to stop); rebuilding on changes", file=sys.stderr)

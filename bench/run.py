@@ -1,0 +1,267 @@
+"""Benchmark: how long authors and readers wait. Prints a table and writes bench/results.json.
+
+Run with `make bench` (or `.venv/bin/python bench/run.py`). Figures, not pass/fail: nothing here
+is a test. Every build is a fresh process, as the README runs it, alternated with the import
+floor (`python -c "import jinja2, yaml, markdown"`) so both see the same machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+FLOOR = [PYTHON, "-c", "import jinja2, yaml, markdown"]
+sys.path.insert(0, str(PROJECT / "tests"))
+
+
+def run_measured(command: list[str]) -> dict[str, float]:
+    """Run command as a fresh process; return its wall time, CPU time and peak memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024}
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def cold_build(content: Path, runs: int) -> dict:
+    """Alternate fresh builds with the import floor; return medians and the ratio."""
+    builds, floors = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        command = [PYTHON, str(PROJECT / "build.py"), "--content", str(content),
+                   "--out", str(Path(folder) / "site")]
+        run_measured(command)  # warm the page cache once, as an author's second build would
+        for _ in range(runs):
+            builds.append(run_measured(command))
+            floors.append(run_measured(FLOOR))
+        pages = sum(1 for _ in (Path(folder) / "site").rglob("*.html"))
+    build, floor = median_of(builds), median_of(floors)
+    return {"build": build, "floor": floor, "ratio": build["wall_s"] / floor["wall_s"],
+            "pages": pages, "per_page_ms": 1000 * build["wall_s"] / pages}
+
+
+def synthetic_content(target: Path) -> Path:
+    """Write a content/ with every code from 100 to 699, each with long Markdown in every field."""
+    shutil.copytree(PROJECT / "content", target)
+    codes = target / "codes"
+    models = [yaml.safe_load(p.read_text()) for p in sorted(codes.glob("*.yaml"))]
+    long_text = "\n\n".join(model["description"] for model in models[:4])
+    for number in range(100, 700):
+        model = dict(models[number % len(models)])
+        model.update(code=number, phrase=f"Synthetic Response {number}", status="non-standard",
+                     description=long_text, what_to_do=long_text + "\n\n" + model["what_to_do"],
+                     causes=model["causes"] * 2, references=[{"rfc": 3261}],
+                     example=f"SIP/2.0 {number} Synthetic Response {number}\nContent-Length: 0\n",
+                     related=[{"code": 100 + (number - 99) % 600, "note": "The next code."}],
+                     headers=[h for h in model["headers"] if h["rfc"] == 3261])
+        (codes / f"{number}.yaml").write_text(yaml.safe_dump(model, sort_keys=False))
+    rfcs = yaml.safe_load((target / "rfcs.yaml").read_text())
+    (target / "rfcs.yaml").write_text(yaml.safe_dump(
+        {number: rfcs[number] for number in (3261, 3398, 4497)}))
+    return target
+
+
+def rebuild_while_editing(rounds: int) -> dict:
+    """With `build.py serve` running, time from saving 487.yaml to the new page on disk."""
+    with tempfile.TemporaryDirectory() as folder:
+        content = Path(folder) / "content"
+        shutil.copytree(PROJECT / "content", content)
+        out = Path(folder) / "site"
+        port = free_port()
+        server = subprocess.Popen(
+            [PYTHON, str(PROJECT / "build.py"), "serve", "--content", str(content),
+             "--out", str(out), "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: (out / "codes" / "487.html").is_file(), 30)
+            source = content / "codes" / "487.yaml"
+            original = source.read_text()
+            page = out / "codes" / "487.html"
+            times = []
+            for index in range(rounds):
+                marker = f"Edited summary number {index}."
+                saved = time.perf_counter()
+                source.write_text(original.replace(original.split("\n")[3],
+                                                   f"summary: {marker}", 1))
+                wait_for(lambda m=marker: m in page.read_text(encoding="utf-8"), 10)
+                times.append(time.perf_counter() - saved)
+                time.sleep(0.3)
+        finally:
+            server.terminate()
+            server.wait()
+    return {"median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times),
+            "rounds": rounds}
+
+
+def warm_rebuild(rounds: int) -> dict:
+    """In one process, rebuild the unchanged site: the no-change rebuild an author waits for."""
+    sys.path.insert(0, str(PROJECT))
+    import build
+
+    with tempfile.TemporaryDirectory() as folder:
+        options = build.parse_args(["--out", str(Path(folder) / "site")])
+        build.build(options)
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            build.build(options)
+            times.append(time.perf_counter() - started)
+    return {"median_ms": 1000 * statistics.median(times)}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise SystemExit("timed out waiting for the rebuild")
+
+
+def page_weight(site: Path) -> dict:
+    """Bytes and gzipped bytes of a code page with what it loads, and of the search index."""
+    def sizes(paths: list[Path]) -> dict[str, int]:
+        raw = sum(p.stat().st_size for p in paths)
+        gz = sum(len(gzip.compress(p.read_bytes(), 9, mtime=0)) for p in paths)
+        return {"bytes": raw, "gzip_bytes": gz}
+
+    page = [site / "codes/487.html", site / "static/style.css", site / "static/search.js",
+            site / "static/copylink.js", site / "static/favicon.svg"]
+    return {"code_page_with_assets": sizes(page), "first_paint_blocking": sizes(page[:2]),
+            "search_json": sizes([site / "search.json"])}
+
+
+SEARCH_QUERIES = ["487", "48", "busy here", "request terminated", "unauthorised",
+                  "SIP/2.0 503 Service Unavailable", "temporarily unavailable", "hang up"]
+
+SEARCH_SCRIPT = """([entries, size, queries]) => {
+  let pool = entries;
+  while (pool.length < size) {
+    pool = pool.concat(entries.map((e, i) => ({...e, code: 100 + (pool.length + i) % 600,
+      phrase: e.phrase + " variant " + (pool.length + i)})));
+  }
+  const index = prepare(pool.slice(0, size));
+  const times = [];
+  for (const query of queries) {
+    for (let n = 1; n <= query.length; n++) {
+      const started = performance.now();
+      for (let r = 0; r < 5; r++) search(index, query.slice(0, n));
+      times.push((performance.now() - started) / 5);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return {entries: size, keystrokes: times.length,
+          median_ms: times[Math.floor(times.length / 2)],
+          p95_ms: times[Math.floor(times.length * 0.95)], max_ms: times[times.length - 1]};
+}"""
+
+
+def search_speed(site: Path) -> list[dict]:
+    """Time per keystroke of the real search code in Chromium, over growing indexes."""
+    from browser import CHROMIUM_ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    entries = json.loads((site / "search.json").read_text())["entries"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                             args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto((site / "index.html").as_uri())
+        page.wait_for_function("typeof search === 'function'")
+        results = [page.evaluate(SEARCH_SCRIPT, [entries, size, SEARCH_QUERIES])
+                   for size in (len(entries), 600, 10_000)]
+        browser.close()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="alternating runs (default 7)")
+    args = parser.parse_args()
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    results["real_site"] = cold_build(PROJECT / "content", args.runs)
+    with tempfile.TemporaryDirectory() as folder:
+        results["all_600_codes"] = cold_build(synthetic_content(Path(folder) / "content"),
+                                              max(3, args.runs // 2))
+    results["rebuild_while_editing"] = rebuild_while_editing(args.runs)
+    results["no_change_rebuild"] = warm_rebuild(args.runs)
+    with tempfile.TemporaryDirectory() as folder:
+        site, dist = Path(folder) / "site", Path(folder) / "dist"
+        subprocess.run([PYTHON, str(PROJECT / "build.py"), "--out", str(site)], check=True,
+                       capture_output=True)
+        subprocess.run([PYTHON, str(PROJECT / "build.py"), "bundle", "--dist", str(dist)],
+                       check=True, capture_output=True)
+        results["page_weight"] = page_weight(site)
+        [bundle] = dist.glob("*.zip")
+        results["page_weight"]["offline_zip_bytes"] = bundle.stat().st_size
+        with zipfile.ZipFile(bundle) as archive:
+            results["page_weight"]["offline_zip_files"] = len(archive.infolist())
+        results["search"] = search_speed(site)
+    (PROJECT / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    print_table(results)
+    return 0
+
+
+def print_table(r: dict) -> None:
+    real, big = r["real_site"], r["all_600_codes"]
+    weight = r["page_weight"]
+    rows = [
+        ("cold build, real site (median wall)", f"{real['build']['wall_s'] * 1000:.0f} ms",
+         f"{real['pages']} pages, CPU {real['build']['cpu_s'] * 1000:.0f} ms"),
+        ("import floor (jinja2, yaml, markdown)", f"{real['floor']['wall_s'] * 1000:.0f} ms",
+         f"peak {real['floor']['peak_mb']:.1f} MB"),
+        ("build / floor", f"{real['ratio']:.2f} x", "target under 3 x"),
+        ("peak memory, real site", f"{real['build']['peak_mb']:.1f} MB", "target under 60 MB"),
+        ("cold build, 600 codes", f"{big['build']['wall_s'] * 1000:.0f} ms",
+         f"{big['per_page_ms']:.2f} ms per page, peak {big['build']['peak_mb']:.1f} MB"),
+        ("save to page on disk (serve)", f"{r['rebuild_while_editing']['median_ms']:.0f} ms",
+         f"max {r['rebuild_while_editing']['max_ms']:.0f} ms, target under 50 ms"),
+        ("no-change rebuild, warm process", f"{r['no_change_rebuild']['median_ms']:.0f} ms", ""),
+        ("code page + CSS + JS", f"{weight['code_page_with_assets']['bytes']:,} B",
+         f"{weight['code_page_with_assets']['gzip_bytes']:,} B gzipped, target under 12 KB"),
+        ("search.json", f"{weight['search_json']['bytes']:,} B",
+         f"{weight['search_json']['gzip_bytes']:,} B gzipped, target under 30 KB"),
+        ("offline zip", f"{weight['offline_zip_bytes']:,} B",
+         f"{weight['offline_zip_files']} files"),
+    ]
+    rows += [(f"search, {s['entries']:,} entries (median per keystroke)",
+              f"{s['median_ms']:.3f} ms", f"p95 {s['p95_ms']:.3f} ms, max {s['max_ms']:.3f} ms")
+             for s in r["search"]]
+    width = max(len(row[0]) for row in rows)
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>12}  {note}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
