@@ -13,12 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from sipref import serve
 from sipref.bundle import write_bundle
 from sipref.content import base_url_error, load_content
 from sipref.model import BuildError, display_path
 from sipref.render import make_env, render_site
-from sipref.write import check_output_dir, write_site
+from sipref.write import check_output_dir, remove_leftovers, write_site
 
 ROOT = Path(__file__).resolve().parent
 
@@ -76,6 +75,7 @@ def parse_args(argv: list[str] | None) -> Options:
 def build(options: Options) -> int:
     """Build the site described by options and return the number of files written."""
     check_output_dir(options.out, ROOT)
+    remove_leftovers(options.out.resolve())  # first, so a failed build still restores a site
     content = load_content(options.content, options.base_url)
     pages = render_site(content, make_env(options.templates))
     return write_site(pages, options.templates / "static", options.out)
@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     options = parse_args(argv)
     if options.command == "serve":
+        from sipref import serve  # http.server costs an import only this command needs
         if options.base_url is None:  # links in 404.html resolve from the server's root
             options = dataclasses.replace(options, base_url=f"http://127.0.0.1:{options.port}/")
         return serve.run(options.out, [options.content, options.templates],

@@ -198,13 +198,15 @@ def code_record(content: Content, code: Code) -> dict:
 
 
 def render_code_records(content: Content) -> dict[str, str]:
-    """Return codes.json (every code) and codes/<code>.json (one code each)."""
-    dump = lambda data: json.dumps(data, ensure_ascii=False, indent=1) + "\n"  # noqa: E731
-    header = {"version": API_VERSION, "content_version": content.site.version}
-    records = [code_record(content, content.codes[n]) for n in sorted(content.codes)]
-    files = {"codes.json": dump({**header, "codes": records})}
-    for record in records:
-        files[f"codes/{record['code']}.json"] = dump({**header, "code": record})
+    """Return codes.json (every code) and codes/<code>.json (one code), each record encoded once."""
+    def encode(data: object) -> str:  # compact, so json uses its C encoder
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    header = encode({"version": API_VERSION, "content_version": content.site.version})[:-1]
+    records = {n: encode(code_record(content, content.codes[n])) for n in sorted(content.codes)}
+    files = {"codes.json": f'{header},"codes":[{",".join(records.values())}]}}\n'}
+    for number, record in records.items():
+        files[f"codes/{number}.json"] = f'{header},"code":{record}}}\n'
     return files
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -54,10 +56,15 @@ def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
 
 
 def swap_in(staging: Path, out: Path) -> None:
-    """Replace out with staging using renames, so readers never see a half-written site."""
+    """Replace out with staging so that no moment exists without a complete site at out."""
     if not out.exists():
         staging.rename(out)
         return
+    if exchange(staging, out):  # one atomic step: out is the new site, staging the old one
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    # Without an atomic exchange, two renames; a kill between them leaves the previous site
+    # in the .old- folder, which the next build restores before anything else.
     retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     retired.rmdir()
     out.rename(retired)
@@ -65,11 +72,27 @@ def swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
+    if sys.platform != "linux":
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
+                       rename_exchange)
+    return result == 0
+
+
 def remove_leftovers(out: Path) -> None:
-    """Delete staging and retired folders that a killed build left beside out."""
+    """Tidy what a killed build left beside out: restore a retired site if out is missing,
+    then delete staging and retired folders."""
+    retired = sorted(out.parent.glob(f".{out.name}.old-*"))
+    if not out.exists() and retired:
+        retired.pop().rename(out)
     for prefix in (f".{out.name}.tmp-", f".{out.name}.old-"):
         for leftover in out.parent.glob(prefix + "*"):
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
-
-

@@ -108,3 +108,15 @@ def test_markdown_code_links_point_at_code_pages(content: Path, tmp_path: Path) 
     assert run_build(content, out) == 0
     assert '<a href="486.html#causes">busy</a>' in (out / "codes/487.html").read_text()
     assert '<a href="../codes/486.html">486</a>' in (out / "classes/4xx.html").read_text()
+
+
+def test_site_retired_by_a_killed_swap_is_restored(content: Path, tmp_path: Path) -> None:
+    # Where the atomic exchange is unavailable, a kill between the two renames leaves the
+    # previous site in .site.old-*; the next build puts it back even if that build fails.
+    retired = tmp_path / ".site.old-killed"
+    retired.mkdir()
+    (retired / "index.html").write_text("previous site")
+    write_code(content, 488, "Not Acceptable Here", summary=None)
+    assert run_build(content, tmp_path / "site") == 1
+    assert (tmp_path / "site" / "index.html").read_text() == "previous site"
+    assert not retired.exists()

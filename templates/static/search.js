@@ -19,7 +19,7 @@ function prepare(entries) {
     phrase.concat(alias).forEach((word) => vocabulary.add(word));
     return { entry, code: String(entry.code), phrase, alias, summary };
   });
-  return { prepared, vocabulary: [...vocabulary] };
+  return { prepared, vocabulary: [...vocabulary], near: new Map() };
 }
 
 // Damerau-Levenshtein distance, giving up once it exceeds limit.
@@ -44,14 +44,24 @@ function withinEdits(a, b, limit) {
   return previous[b.length] <= limit;
 }
 
+// Words of the index within a small edit distance of word; only for words that match nothing
+// directly, since a typo tier would rank below any direct match anyway. Cached per index.
+function nearWords(index, word) {
+  if (!index.near.has(word)) {
+    const direct = index.vocabulary.some((v) => v.startsWith(word));
+    const limit = word.length >= 8 ? 2 : 1;
+    index.near.set(word, direct ? null
+      : new Set(index.vocabulary.filter((v) => withinEdits(word, v, limit))));
+  }
+  return index.near.get(word);
+}
+
 function parseQuery(query, index) {
   // Pasted log lines: drop the protocol version so "SIP/2.0 487 ..." reads as code 487.
   const words = wordsOf(query.replace(/sip\/2\.0/gi, " "));
   const typos = new Map();
   for (const word of words) {
-    if (word.length < 4 || /\d/.test(word)) continue;
-    const limit = word.length >= 8 ? 2 : 1;
-    typos.set(word, new Set(index.vocabulary.filter((v) => withinEdits(word, v, limit))));
+    if (word.length >= 4 && !/\d/.test(word)) typos.set(word, nearWords(index, word));
   }
   return { words, typos };
 }
