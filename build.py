@@ -110,10 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     if options.command == "serve":
         from sipref import serve  # http.server costs an import only this command needs
+        from sipref.incremental import Rebuilder
         if options.base_url is None:  # links in 404.html resolve from the server's root
             options = dataclasses.replace(options, base_url=f"http://127.0.0.1:{options.port}/")
-        return serve.run(options.out, [options.content, options.templates],
-                         lambda: timed_build(options), options.port)
+        check_output_dir(options.out, ROOT)
+        rebuild = Rebuilder(options.content, options.templates, options.out, options.base_url)
+        return serve.run(options.out, [options.content, options.templates], rebuild,
+                         options.port)
     if options.command == "bundle":
         try:
             zip_path = bundle(options)

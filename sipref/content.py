@@ -338,11 +338,21 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
                       "title in content/rfcs.yaml; add it there")
 
 
-def load_content(content_dir: Path, base_url: str | None = None) -> Content:
-    """Read and validate everything under content_dir; raise ContentError listing every problem."""
+# For serve: code files already validated, by path, with the file's (mtime, size) and the set
+# of code files they were checked against (their links depend on which codes exist).
+CodeCache = dict[Path, tuple[tuple[int, int], frozenset[int], Code]]
+
+
+def load_content(content_dir: Path, base_url: str | None = None,
+                 cache: CodeCache | None = None) -> Content:
+    """Read and validate everything under content_dir; raise ContentError listing every problem.
+
+    With a cache (kept by a long-running serve), unchanged code files are not read again.
+    """
     problems: list[Problem] = []
     codes_dir = content_dir / "codes"
-    known_codes = [int(p.name[:3]) for p in codes_dir.glob("*.yaml") if CODE_FILE.match(p.name)]
+    known_codes = frozenset(int(p.name[:3]) for p in codes_dir.glob("*.yaml")
+                            if CODE_FILE.match(p.name))
     renderer = MarkdownRenderer(known_codes)
 
     def read(name: str) -> Any:
@@ -366,7 +376,7 @@ def load_content(content_dir: Path, base_url: str | None = None) -> Content:
         if rfcs_data is not None else {}
     causes, mappings = validate_q850(content_dir / "q850.yaml", q850_data, problems) \
         if q850_data is not None else ({}, ())
-    codes = load_codes(codes_dir, renderer, problems)
+    codes = load_codes(codes_dir, renderer, problems, {} if cache is None else cache)
     if problems or site is None:
         raise ContentError(problems)
     content = Content(site, classes, rfcs, causes, mappings, codes)
@@ -379,8 +389,8 @@ def load_content(content_dir: Path, base_url: str | None = None) -> Content:
 CODE_FILE = re.compile(r"^[1-6]\d\d\.yaml$")
 
 
-def load_codes(codes_dir: Path, renderer: MarkdownRenderer,
-               problems: list[Problem]) -> dict[int, Code]:
+def load_codes(codes_dir: Path, renderer: MarkdownRenderer, problems: list[Problem],
+               cache: CodeCache) -> dict[int, Code]:
     """Return every valid code in codes_dir by number, recording problems for the rest."""
     if not codes_dir.is_dir():
         problems.append(Problem(display_path(codes_dir), 1, "missing folder codes/; add one "
@@ -394,6 +404,12 @@ def load_codes(codes_dir: Path, renderer: MarkdownRenderer,
             problems.append(Problem(display_path(path), 1, f"file name '{path.name}' is not a "
                                     "code file; name it <code>.yaml, e.g. 487.yaml"))
             continue
+        stat = path.stat()
+        key = ((stat.st_mtime_ns, stat.st_size), renderer.known_codes)
+        if path in cache and cache[path][:2] == key:
+            code = cache[path][2]
+            codes[code.code] = code
+            continue
         data, problem = read_yaml(path)
         if problem:
             problems.append(problem)
@@ -401,6 +417,7 @@ def load_codes(codes_dir: Path, renderer: MarkdownRenderer,
         code = validate_code(path, data, renderer, problems)
         if code is not None:
             codes[code.code] = code
+            cache[path] = (*key, code)
     if not codes and not problems:
         problems.append(Problem(display_path(codes_dir), 1, "no code files found; add e.g. "
                                 "487.yaml"))

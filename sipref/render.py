@@ -124,6 +124,30 @@ def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
     return previous, following
 
 
+# For serve: rendered texts by output path, with the inputs they were rendered from. A page
+# whose inputs compare equal is not rendered again.
+Memo = dict[str, tuple[Any, str]]
+
+
+def memoised(memo: Memo, key: str, inputs: Any, render: Any) -> str:
+    """Return memo[key]'s text if its inputs are unchanged, else render() and remember it."""
+    if key in memo and memo[key][0] == inputs:
+        return memo[key][1]
+    text = render()
+    memo[key] = (inputs, text)
+    return text
+
+
+def code_page_inputs(content: Content, code: Code, rows: tuple[Mapping, ...]) -> tuple:
+    """Return everything codes/<code>.html shows, for comparison with the last rendering."""
+    title = lambda other: other and (other.code, other.phrase)  # noqa: E731 - links show these
+    cited = sorted({r.rfc for r in code.references} | {h.reference.rfc for h in code.headers})
+    return (code, tuple(map(title, neighbours(content, code))),
+            tuple(title(content.codes[r.code]) for r in code.related), rows,
+            tuple((row.cause, content.causes[row.cause]) for row in rows),
+            tuple(content.rfcs[n] for n in cited), title(content.codes.get(code.code // 100 * 100)))
+
+
 def render_code_page(env: jinja2.Environment, content: Content, code: Code) -> str:
     """Return the HTML of codes/<code>.html."""
     previous, following = neighbours(content, code)
@@ -197,16 +221,22 @@ def code_record(content: Content, code: Code) -> dict:
     }
 
 
-def render_code_records(content: Content) -> dict[str, str]:
+def render_code_records(content: Content, memo: Memo,
+                        rows: dict[int, tuple[Mapping, ...]]) -> dict[str, str]:
     """Return codes.json (every code) and codes/<code>.json (one code), each record encoded once."""
     def encode(data: object) -> str:  # compact, so json uses its C encoder
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
+    def record(code: Code) -> str:
+        inputs = (code, content.site.base_url, rows[code.code])
+        return memoised(memo, f"record:{code.code}", inputs,
+                        lambda: encode(code_record(content, code)))
+
     header = encode({"version": API_VERSION, "content_version": content.site.version})[:-1]
-    records = {n: encode(code_record(content, content.codes[n])) for n in sorted(content.codes)}
+    records = {n: record(content.codes[n]) for n in sorted(content.codes)}
     files = {"codes.json": f'{header},"codes":[{",".join(records.values())}]}}\n'}
-    for number, record in records.items():
-        files[f"codes/{number}.json"] = f'{header},"code":{record}}}\n'
+    for number, record_text in records.items():
+        files[f"codes/{number}.json"] = f'{header},"code":{record_text}}}\n'
     return files
 
 
@@ -239,35 +269,53 @@ def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
     return index
 
 
-def render_site(content: Content, env: jinja2.Environment) -> dict[str, str]:
-    """Return every generated file of the site, keyed by its path inside the output folder."""
+def render_site(content: Content, env: jinja2.Environment,
+                memo: Memo | None = None) -> dict[str, str]:
+    """Return every generated file of the site, keyed by its path inside the output folder.
+
+    A memo kept between calls (by serve) skips every page whose inputs are unchanged; the
+    caller clears it when a template changes.
+    """
+    memo = {} if memo is None else memo
     groups = codes_by_class(content)
-    pages: dict[str, str] = {
-        "index.html": render_template(env, "index.html", "index.html",
-                                      **page_context(content, "index.html", ""),
-                                      groups=groups),
-        "q850.html": render_template(env, "q850.html", "q850.html",
-                                     **page_context(content, "q850.html"),
-                                     causes=content.causes, mappings=content.mappings,
-                                     codes=content.codes, directions=DIRECTIONS),
-        "rfcs.html": render_template(env, "rfcs.html", "rfcs.html",
-                                     **page_context(content, "rfcs.html"),
-                                     rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
+    rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
+    frame = (content.site, tuple(content.classes.values()))  # head, nav and footer of every page
+    titles = tuple((c.code, c.phrase, c.status) for c in content.codes.values())
+
+    def page(path: str, template: str, inputs: tuple, canonical: str | None = None,
+             **context: Any) -> str:
+        return memoised(memo, path, (frame, inputs), lambda: render_template(
+            env, template, path, **page_context(content, path, canonical), **context))
+
+    pages = {
+        "index.html": page("index.html", "index.html", tuple(content.codes.values()), "",
+                           groups=groups),
+        "q850.html": page("q850.html", "q850.html",
+                          (tuple(content.causes.items()), content.mappings, titles),
+                          causes=content.causes, mappings=content.mappings,
+                          codes=content.codes, directions=DIRECTIONS),
+        "rfcs.html": page("rfcs.html", "rfcs.html",
+                          (tuple(content.rfcs.values()), titles,
+                           tuple((c.references, tuple(h.reference for h in c.headers))
+                                 for c in content.codes.values())),
+                          rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
     }
     for key in CLASS_KEYS:
         path = f"classes/{key}.html"
-        pages[path] = render_template(env, "class.html", path, **page_context(content, path),
-                                      code_class=content.classes[key], codes=groups[key])
+        pages[path] = page(path, "class.html", tuple(groups[key]),
+                           code_class=content.classes[key], codes=groups[key])
     for number in sorted(content.codes):
         code = content.codes[number]
-        pages[code.url] = render_code_page(env, content, code)
-    pages["404.html"] = render_template(
-        env, "404.html", "404.html", **page_context(content, "404.html"),
-        base_path=urlsplit(content.site.base_url).path, codes=sorted(content.codes))
+        pages[code.url] = memoised(memo, code.url,
+                                   (frame, code_page_inputs(content, code, rows[number])),
+                                   lambda code=code: render_code_page(env, content, code))
+    pages["404.html"] = page("404.html", "404.html", titles,
+                             base_path=urlsplit(content.site.base_url).path,
+                             codes=sorted(content.codes))
     pages["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
                                               site=content.site)
     pages.update(render_search_files(content))
-    pages.update(render_code_records(content))
+    pages.update(render_code_records(content, memo, rows))
     if not env.globals["offline"]:  # only a hosted site is crawled or sends headers
         pages["_headers"] = render_headers_file()
         pages["sitemap.xml"] = render_sitemap(content, pages)

@@ -70,7 +70,7 @@ def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
 
 
 def watch(folders: list[Path], rebuild: Callable[[], None], stop: threading.Event,
-          interval: float = 0.1, seen: dict[Path, tuple[int, int]] | None = None) -> None:
+          interval: float = 0.02, seen: dict[Path, tuple[int, int]] | None = None) -> None:
     """Call rebuild whenever a file under folders is added, removed or changed (since seen)."""
     seen = snapshot(folders) if seen is None else seen
     while not stop.wait(interval):

@@ -96,3 +96,30 @@ def remove_leftovers(out: Path) -> None:
         for leftover in out.parent.glob(prefix + "*"):
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
+
+
+def update_site(pages: dict[str, str], static_dir: Path, out: Path,
+                previous: dict[str, str]) -> int:
+    """Write only what changed since previous into out, in place, and delete what went away;
+    return the number of files written. For serve, where an edit must show up at once."""
+    written = 0
+    for relative, text in sorted(pages.items()):
+        if previous.get(relative) != text:
+            replace_file(out / relative, text.encode("utf-8"))
+            written += 1
+    for relative in sorted(set(previous) - set(pages)):
+        (out / relative).unlink(missing_ok=True)
+    for path in sorted(static_dir.rglob("*")):
+        target = out / "static" / path.relative_to(static_dir)
+        if path.is_file() and (not target.is_file() or target.read_bytes() != path.read_bytes()):
+            replace_file(target, path.read_bytes())
+            written += 1
+    return written
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Write data to target through a temporary file, so a reader never sees half of it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(target)

@@ -120,3 +120,35 @@ def test_site_retired_by_a_killed_swap_is_restored(content: Path, tmp_path: Path
     assert run_build(content, tmp_path / "site") == 1
     assert (tmp_path / "site" / "index.html").read_text() == "previous site"
     assert not retired.exists()
+
+
+def test_incremental_rebuild_matches_a_full_build(content: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from sipref.incremental import Rebuilder
+
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT / "templates", templates)
+    out, fresh = tmp_path / "site", tmp_path / "fresh"
+    rebuild = Rebuilder(content, templates, out, None)
+    assert rebuild() == 0
+
+    def edit_and_compare() -> None:
+        assert rebuild() == 0
+        shutil.rmtree(fresh, ignore_errors=True)
+        assert build.main(["--content", str(content), "--templates", str(templates),
+                           "--out", str(fresh)]) == 0
+        assert snapshot(out) == snapshot(fresh)
+
+    write_code(content, 487, "Request Terminated", summary="Edited once.")
+    edit_and_compare()
+    write_code(content, 486, "Busy Here Now", related=[{"code": 487, "note": "Renamed."}])
+    edit_and_compare()
+    (content / "codes" / "180.yaml").unlink()
+    edit_and_compare()
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace("Skip to content", "Skip to the content"))
+    edit_and_compare()
+    write_code(content, 487, "Request Terminated", summary=None)
+    assert rebuild() == 1  # a broken edit keeps the last good site
+    assert snapshot(out) == snapshot(fresh)
