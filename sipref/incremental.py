@@ -14,7 +14,7 @@ from sipref.content import CodeCache, load_content
 from sipref.model import BuildError, display_path
 from sipref.render import Memo, make_env, render_site
 from sipref.serve import snapshot
-from sipref.write import update_site, write_site
+from sipref.write import remove_leftovers, update_site, write_site
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Rebuilder:
             content = load_content(self.content, self.base_url, self.cache)
             pages = render_site(content, self.env, self.memo)
             if self.pages is None:
+                remove_leftovers(self.out.resolve())
                 written = write_site(pages, self.templates / "static", self.out)
             else:
                 written = update_site(pages, self.templates / "static", self.out, self.pages)

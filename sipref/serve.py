@@ -7,7 +7,6 @@ import functools
 import http.server
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,5 +103,4 @@ def run(out: Path, folders: list[Path], rebuild: Callable[[], None], port: int) 
     finally:
         stop.set()
         server.server_close()
-        time.sleep(0)
     return 0

@@ -35,7 +35,6 @@ def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
     return the number of files written."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         for relative, text in sorted(pages.items()):

@@ -196,4 +196,3 @@ if (typeof document !== "undefined" && document.currentScript) {
   const form = document.querySelector("form[role=search]");
   if (form) startSearch(form);
 }
-if (typeof module !== "undefined") module.exports = { prepare, search, withinEdits };
