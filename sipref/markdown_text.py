@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import markdown
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markupsafe import Markup
 
 from sipref.checker import Checker
@@ -21,18 +22,60 @@ class MarkdownRenderer:
 
     def __init__(self, known_codes: Iterable[int]) -> None:
         self.known_codes = frozenset(known_codes)
-        self.md = markdown.Markdown(extensions=["fenced_code"], output_format="html")
+        # An extension instance, not its name: naming it makes Markdown look it up through
+        # importlib.metadata, which costs more than the whole conversion of a page.
+        self.md = markdown.Markdown(extensions=[FencedCodeExtension()], output_format="html")
         # Raw HTML is never passed through: with these removed, Markdown escapes it as text.
         self.md.preprocessors.deregister("html_block")
         self.md.inlinePatterns.deregister("html")
+        self.md.parser.blockprocessors.deregister("reference")  # see REFERENCE_DEFINITION
+        # Syntax the fields do not use costs a regex search per text node: reference-style
+        # links and images, and <name@host> mail links, are not part of content Markdown.
+        for name in UNUSED_INLINE_PATTERNS:
+            self.md.inlinePatterns.deregister(name)
 
     def convert(self, text: str, code_prefix: str) -> tuple[Markup, list[str]]:
         """Return the HTML for text and the list of problems with its links and raw HTML."""
         problems = [f"raw HTML is not allowed ({found!r}); put it in backticks or write &lt;"
                     for found in find_raw_html(text)]
+        if definition := REFERENCE_DEFINITION.search(CODE_SPANS.sub("", text)):
+            problems.append(f"reference-style links are not supported, found "
+                            f"{definition.group(0).strip()!r}; write the link inline as "
+                            "[text](address)")
         html = self.md.reset().convert(text)
+        problems += outline_problems(html)
         html, link_problems = rewrite_links(html, code_prefix, self.known_codes)
         return Markup(html), problems + link_problems
+
+
+# Markdown would swallow "[name]: address" lines silently; they are refused instead.
+REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*", re.M)
+UNUSED_INLINE_PATTERNS = ("reference", "short_reference", "image_reference", "short_image_ref",
+                          "automail")
+# Elements Markdown can make that do not belong inside a field: the page owns the headings
+# (its outline and anchors), and an image would be a request to another site.
+OUTLINE_ELEMENT = re.compile(r"<(h[1-6]|hr|blockquote|img)\b([^>]*)>")
+OUTLINE_RULES = {
+    "h": ("headings (lines starting with #, or underlined with = or -)",
+          "use **bold** text or a list instead"),
+    "hr": ("horizontal rules (---, ***)", "start a new paragraph instead"),
+    "blockquote": ("block quotes (lines starting with >)", "quote in running text instead"),
+    "img": ("images (![text](address))", "describe the picture in words"),
+}
+
+
+def outline_problems(html: str) -> list[str]:
+    """Return a problem for each kind of element in html that a field must not contain."""
+    problems = {}
+    for element in OUTLINE_ELEMENT.finditer(html):
+        tag, attributes = element.groups()
+        what, advice = OUTLINE_RULES["h" if tag[1:].isdigit() else tag]
+        alt = re.search(r'alt="([^"]*)"', attributes)
+        text = alt.group(1) if alt else re.sub(r"<[^>]*>", "", html[element.end():].split("</")[0])
+        found = "a rule" if tag == "hr" else repr(text.strip()[:40])
+        problems.setdefault(what, f"{what} are not allowed in a Markdown field, found "
+                            f"{found}; {advice}")
+    return list(problems.values())
 
 
 RAW_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|!--|!|\?)")

@@ -171,6 +171,30 @@ def test_raw_html_in_markdown_is_refused(content: Path, tmp_path: Path,
         "write &lt;"]
 
 
+@pytest.mark.parametrize(("markdown", "message"), [
+    ("Intro.\n\n## Causes\n\nMore.", "headings (lines starting with #, or underlined with = or "
+     "-) are not allowed in a Markdown field, found 'Causes'; use **bold** text or a list "
+     "instead"),
+    ("Intro\n=====", "headings (lines starting with #, or underlined with = or -) are not "
+     "allowed in a Markdown field, found 'Intro'; use **bold** text or a list instead"),
+    ("One.\n\n---\n\nTwo.", "horizontal rules (---, ***) are not allowed in a Markdown field, "
+     "found a rule; start a new paragraph instead"),
+    ("> The UAS MUST respond.", "block quotes (lines starting with >) are not allowed in a "
+     "Markdown field, found 'The UAS MUST respond.'; quote in running text instead"),
+    ("See ![call flow](https://www.iana.org/flow.png).", "images (![text](address)) are not "
+     "allowed in a Markdown field, found 'call flow'; describe the picture in words"),
+    ("See [RFC 3261][1].\n\n[1]: https://www.rfc-editor.org/rfc/rfc3261", "reference-style "
+     "links are not supported, found '[1]: https://www.rfc-editor.org/rfc/rfc3261'; write the "
+     "link inline as [text](address)"),
+])
+def test_markdown_that_breaks_the_page_is_refused(content: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  markdown: str, message: str) -> None:
+    path = write_code(content, 487, "Request Terminated", what_to_do=markdown)
+    line = line_of(path, ("what_to_do",))
+    assert build_errors(content, tmp_path, capsys) == [f"codes/487.yaml:{line}: {message}"]
+
+
 @pytest.mark.parametrize("target", ["javascript:alert(1)", "https://evil.example/x",
                                     "data:text/html,x", "../../etc/passwd", "499.html"])
 def test_forbidden_links_are_refused(content: Path, tmp_path: Path,
