@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-from sipref.bundle import write_bundle
 from sipref.content import base_url_error, load_content
 from sipref.model import BuildError, display_path
 from sipref.render import make_env, render_site
@@ -83,6 +82,7 @@ def build(options: Options) -> int:
 
 def bundle(options: Options) -> Path:
     """Build the offline edition into a reproducible zip and return its path."""
+    from sipref.bundle import write_bundle  # zipfile costs an import only this command needs
     content = load_content(options.content, options.base_url)
     pages = render_site(content, make_env(options.templates, offline=True))
     name = f"sip-response-codes-{content.site.version}"

@@ -45,6 +45,9 @@ def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        # Compiled templates are kept in the user's temporary folder, keyed by a checksum of
+        # each template's source, so a build recompiles only the templates that changed.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
