@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from sipref.model import (
     Site,
     display_path,
 )
+from sipref.parallel import map_forked
 from sipref.yamlfile import read_yaml
 
 SUMMARY_LIMIT = 200
@@ -344,39 +346,32 @@ CodeCache = dict[Path, tuple[tuple[int, int], frozenset[int], Code]]
 
 
 def load_content(content_dir: Path, base_url: str | None = None,
-                 cache: CodeCache | None = None) -> Content:
+                 cache: CodeCache | None = None, processes: int = 1) -> Content:
     """Read and validate everything under content_dir; raise ContentError listing every problem.
 
-    With a cache (kept by a long-running serve), unchanged code files are not read again.
+    Every file is checked on its own, so with processes > 1 the files are shared among that
+    many forked processes; problems are reported in the same order either way. With a cache
+    (kept by a long-running serve), unchanged code files are not read again.
     """
-    problems: list[Problem] = []
+    cache = {} if cache is None else cache
     codes_dir = content_dir / "codes"
     known_codes = frozenset(int(p.name[:3]) for p in codes_dir.glob("*.yaml")
                             if CODE_FILE.match(p.name))
     renderer = MarkdownRenderer(known_codes)
+    found = find_code_files(codes_dir, known_codes, cache)
+    to_read = [entry for entry in found if isinstance(entry, tuple)]
 
-    def read(name: str) -> Any:
-        path = content_dir / name
-        if not path.is_file():
-            problems.append(Problem(display_path(path), 1, f"missing file {name}; "
-                                    "see content/README.md"))
-            return None
-        data, problem = read_yaml(path)
-        if problem:
-            problems.append(problem)
-        return data
+    def check_file(job: str | tuple[Path, tuple]) -> tuple[Any, list[Problem]]:
+        if isinstance(job, str):
+            return check_top_level_file(content_dir / job, base_url, renderer)
+        return check_code_file(job[0], renderer)
 
-    site_data, classes_data = read("site.yaml"), read("classes.yaml")
-    rfcs_data, q850_data = read("rfcs.yaml"), read("q850.yaml")
-    site = validate_site(content_dir / "site.yaml", site_data, base_url, problems) \
-        if site_data is not None else None
-    classes = validate_classes(content_dir / "classes.yaml", classes_data, renderer, problems) \
-        if classes_data is not None else {}
-    rfcs = validate_rfcs(content_dir / "rfcs.yaml", rfcs_data, problems) \
-        if rfcs_data is not None else {}
-    causes, mappings = validate_q850(content_dir / "q850.yaml", q850_data, problems) \
-        if q850_data is not None else ({}, ())
-    codes = load_codes(codes_dir, renderer, problems, {} if cache is None else cache)
+    results = map_forked(check_file, [*TOP_LEVEL_FILES, *to_read], processes)
+    problems = [problem for _, file_problems in results[:len(TOP_LEVEL_FILES)]
+                for problem in file_problems]
+    site, classes, rfcs, (causes, mappings) = (value for value, _ in results[:4])
+    codes = collect_codes(codes_dir, found, iter(results[len(TOP_LEVEL_FILES):]), problems,
+                          cache)
     if problems or site is None:
         raise ContentError(problems)
     content = Content(site, classes, rfcs, causes, mappings, codes)
@@ -386,41 +381,83 @@ def load_content(content_dir: Path, base_url: str | None = None,
     return content
 
 
+TOP_LEVEL_FILES = ("site.yaml", "classes.yaml", "rfcs.yaml", "q850.yaml")
+
+
+def check_top_level_file(path: Path, base_url: str | None,
+                         renderer: MarkdownRenderer) -> tuple[Any, list[Problem]]:
+    """Read and validate one of TOP_LEVEL_FILES; return its value and its problems."""
+    empty = {"site.yaml": None, "classes.yaml": {}, "rfcs.yaml": {}, "q850.yaml": ({}, ())}
+    if not path.is_file():
+        return empty[path.name], [Problem(display_path(path), 1, f"missing file {path.name}; "
+                                          "see content/README.md")]
+    data, problem = read_yaml(path)
+    if problem:
+        return empty[path.name], [problem]
+    problems: list[Problem] = []
+    if path.name == "site.yaml":
+        value: Any = validate_site(path, data, base_url, problems)
+    elif path.name == "classes.yaml":
+        value = validate_classes(path, data, renderer, problems)
+    elif path.name == "rfcs.yaml":
+        value = validate_rfcs(path, data, problems)
+    else:
+        value = validate_q850(path, data, problems)
+    return value, problems
+
+
 CODE_FILE = re.compile(r"^[1-6]\d\d\.yaml$")
 
 
-def load_codes(codes_dir: Path, renderer: MarkdownRenderer, problems: list[Problem],
-               cache: CodeCache) -> dict[int, Code]:
-    """Return every valid code in codes_dir by number, recording problems for the rest."""
+def find_code_files(codes_dir: Path, known_codes: frozenset[int],
+                    cache: CodeCache) -> list[Problem | tuple[Path, tuple] | Code]:
+    """Return, in file order, what codes_dir holds: a Problem for a misnamed file, the Code of
+    a file unchanged since it was cached, or (path, cache key) for a file to read."""
     if not codes_dir.is_dir():
-        problems.append(Problem(display_path(codes_dir), 1, "missing folder codes/; add one "
-                                "YAML file per response code"))
-        return {}
-    codes = {}
+        return [Problem(display_path(codes_dir), 1, "missing folder codes/; add one YAML file "
+                        "per response code")]
+    found: list[Problem | tuple[Path, tuple] | Code] = []
     for path in sorted(codes_dir.iterdir()):
         if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
             continue  # editor swap files and the like
         if not CODE_FILE.match(path.name):
-            problems.append(Problem(display_path(path), 1, f"file name '{path.name}' is not a "
-                                    "code file; name it <code>.yaml, e.g. 487.yaml"))
+            found.append(Problem(display_path(path), 1, f"file name '{path.name}' is not a "
+                                 "code file; name it <code>.yaml, e.g. 487.yaml"))
             continue
         stat = path.stat()
-        key = ((stat.st_mtime_ns, stat.st_size), renderer.known_codes)
-        if path in cache and cache[path][:2] == key:
-            code = cache[path][2]
-            codes[code.code] = code
+        key = ((stat.st_mtime_ns, stat.st_size), known_codes)
+        found.append(cache[path][2] if path in cache and cache[path][:2] == key else (path, key))
+    return found
+
+
+def collect_codes(codes_dir: Path, found: list[Problem | tuple[Path, tuple] | Code],
+                  checked: Iterator[tuple[Code | None, list[Problem]]],
+                  problems: list[Problem], cache: CodeCache) -> dict[int, Code]:
+    """Return the valid codes by number, taking each file read (from checked) in file order,
+    recording problems and caching what was read."""
+    codes = {}
+    for entry in found:
+        if isinstance(entry, Problem):
+            problems.append(entry)
             continue
-        data, problem = read_yaml(path)
-        if problem:
-            problems.append(problem)
-            continue
-        code = validate_code(path, data, renderer, problems)
-        if code is not None:
-            codes[code.code] = code
-            cache[path] = (*key, code)
-    if not codes and not problems:
+        if isinstance(entry, tuple):
+            code, file_problems = next(checked)
+            problems.extend(file_problems)
+            if code is None:
+                continue
+            cache[entry[0]] = (*entry[1], code)
+            entry = code
+        codes[entry.code] = entry
+    if not codes and not problems and codes_dir.is_dir():
         problems.append(Problem(display_path(codes_dir), 1, "no code files found; add e.g. "
                                 "487.yaml"))
     return codes
 
 
+def check_code_file(path: Path, renderer: MarkdownRenderer) -> tuple[Code | None, list[Problem]]:
+    """Read and validate one code file; return its Code (or None) and its problems."""
+    data, problem = read_yaml(path)
+    if problem:
+        return None, [problem]
+    problems: list[Problem] = []
+    return validate_code(path, data, renderer, problems), problems

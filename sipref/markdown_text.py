@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import markdown
-from markdown.extensions.fenced_code import FencedCodeExtension
 from markupsafe import Markup
 
 from sipref.checker import Checker
@@ -22,17 +21,17 @@ class MarkdownRenderer:
 
     def __init__(self, known_codes: Iterable[int]) -> None:
         self.known_codes = frozenset(known_codes)
-        # An extension instance, not its name: naming it makes Markdown look it up through
-        # importlib.metadata, which costs more than the whole conversion of a page.
-        self.md = markdown.Markdown(extensions=[FencedCodeExtension()], output_format="html")
-        # Raw HTML is never passed through: with these removed, Markdown escapes it as text.
-        self.md.preprocessors.deregister("html_block")
-        self.md.inlinePatterns.deregister("html")
-        self.md.parser.blockprocessors.deregister("reference")  # see REFERENCE_DEFINITION
-        # Syntax the fields do not use costs a regex search per text node: reference-style
-        # links and images, and <name@host> mail links, are not part of content Markdown.
-        for name in UNUSED_INLINE_PATTERNS:
-            self.md.inlinePatterns.deregister(name)
+        self.plain = make_converter(fenced=False)
+        self.fenced: markdown.Markdown | None = None  # made for the first text with a fence
+
+    def converter(self, text: str) -> markdown.Markdown:
+        """Return the converter for text: the fenced-code extension (and the syntax
+        highlighter it imports) is loaded only for a text that has a fence."""
+        if "```" not in text and "~~~" not in text:
+            return self.plain
+        if self.fenced is None:
+            self.fenced = make_converter(fenced=True)
+        return self.fenced
 
     def convert(self, text: str, code_prefix: str) -> tuple[Markup, list[str]]:
         """Return the HTML for text and the list of problems with its links and raw HTML."""
@@ -42,7 +41,7 @@ class MarkdownRenderer:
             problems.append(f"reference-style links are not supported, found "
                             f"{definition.group(0).strip()!r}; write the link inline as "
                             "[text](address)")
-        html = self.md.reset().convert(text)
+        html = self.converter(text).reset().convert(text)
         problems += outline_problems(html)
         html, link_problems = rewrite_links(html, code_prefix, self.known_codes)
         return Markup(html), problems + link_problems
@@ -50,6 +49,26 @@ class MarkdownRenderer:
 
 # Markdown would swallow "[name]: address" lines silently; they are refused instead.
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*", re.M)
+def make_converter(fenced: bool) -> markdown.Markdown:
+    """Return a Markdown converter for content fields, with or without fenced code."""
+    extensions = []
+    if fenced:
+        from markdown.extensions.fenced_code import FencedCodeExtension
+        # An extension instance, not its name: a name is looked up through importlib.metadata,
+        # which costs more than converting a whole page.
+        extensions.append(FencedCodeExtension())
+    md = markdown.Markdown(extensions=extensions, output_format="html")
+    # Raw HTML is never passed through: with these removed, Markdown escapes it as text.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.parser.blockprocessors.deregister("reference")  # see REFERENCE_DEFINITION
+    # Syntax the fields do not use costs a regex search per text node: reference-style links
+    # and images, and <name@host> mail links, are not part of content Markdown.
+    for name in UNUSED_INLINE_PATTERNS:
+        md.inlinePatterns.deregister(name)
+    return md
+
+
 UNUSED_INLINE_PATTERNS = ("reference", "short_reference", "image_reference", "short_image_ref",
                           "automail")
 # Elements Markdown can make that do not belong inside a field: the page owns the headings

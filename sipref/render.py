@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from sipref.model import (
     TemplateProblem,
     display_path,
 )
+from sipref.parallel import map_forked
 
 SEARCH_INDEX_VERSION = 1
 # One policy for the meta tag in every page and for the hosts' _headers file: only the site's
@@ -132,9 +134,14 @@ def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
 Memo = dict[str, tuple[Any, str]]
 
 
+def is_memoised(memo: Memo, key: str, inputs: Any) -> bool:
+    """Return whether memo holds key's text rendered from these same inputs."""
+    return key in memo and memo[key][0] == inputs
+
+
 def memoised(memo: Memo, key: str, inputs: Any, render: Any) -> str:
     """Return memo[key]'s text if its inputs are unchanged, else render() and remember it."""
-    if key in memo and memo[key][0] == inputs:
+    if is_memoised(memo, key, inputs):
         return memo[key][1]
     text = render()
     memo[key] = (inputs, text)
@@ -163,6 +170,54 @@ def render_code_page(env: jinja2.Environment, content: Content, code: Code) -> s
         rfcs=content.rfcs, show_q850=code.code >= 400,
         x00=content.codes.get(code.code // 100 * 100),
     )
+
+
+# One HTML page to render: its output path, everything it shows (compared with the memo), and
+# how to render it.
+PageJob = tuple[str, tuple, Callable[[], str]]
+
+
+def page_jobs(env: jinja2.Environment, content: Content) -> list[PageJob]:
+    """Return a job for every HTML page of the site."""
+    groups = codes_by_class(content)
+    rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
+    frame = (content.site, tuple(content.classes.values()))  # head, nav and footer of every page
+    titles = tuple((c.code, c.phrase, c.status) for c in content.codes.values())
+
+    def page(path: str, template: str, inputs: tuple, canonical: str | None = None,
+             **context: Any) -> PageJob:
+        return path, (frame, inputs), lambda: render_template(
+            env, template, path, **page_context(content, path, canonical), **context)
+
+    jobs = [
+        page("index.html", "index.html", tuple(content.codes.values()), "", groups=groups),
+        page("q850.html", "q850.html", (tuple(content.causes.items()), content.mappings, titles),
+             causes=content.causes, mappings=content.mappings, codes=content.codes,
+             directions=DIRECTIONS),
+        page("rfcs.html", "rfcs.html",
+             (tuple(content.rfcs.values()), titles,
+              tuple((c.references, tuple(h.reference for h in c.headers))
+                    for c in content.codes.values())),
+             rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
+    ]
+    jobs += [page(f"classes/{key}.html", "class.html", tuple(groups[key]),
+                  code_class=content.classes[key], codes=groups[key]) for key in CLASS_KEYS]
+    jobs += [(code.url, (frame, code_page_inputs(content, code, rows[code.code])),
+              lambda code=code: render_code_page(env, content, code))
+             for code in (content.codes[n] for n in sorted(content.codes))]
+    jobs.append(page("404.html", "404.html", titles,
+                     base_path=urlsplit(content.site.base_url).path, codes=sorted(content.codes)))
+    return jobs
+
+
+def render_pages(env: jinja2.Environment, content: Content, memo: Memo, jobs: list[PageJob],
+                 processes: int) -> dict[str, str]:
+    """Return the text of every job's page, rendering only those not in the memo."""
+    stale = [job for job in jobs if not is_memoised(memo, job[0], job[1])]
+    texts = map_forked(lambda job: job[2](), stale, processes)
+    for (path, inputs, _), text in zip(stale, texts, strict=True):
+        memo[path] = (inputs, text)
+    return {path: memo[path][1] for path, _, _ in jobs}
 
 
 def build_search_index(content: Content) -> list[dict]:
@@ -272,52 +327,20 @@ def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
     return index
 
 
-def render_site(content: Content, env: jinja2.Environment,
-                memo: Memo | None = None) -> dict[str, str]:
+def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = None,
+                processes: int = 1) -> dict[str, str]:
     """Return every generated file of the site, keyed by its path inside the output folder.
 
     A memo kept between calls (by serve) skips every page whose inputs are unchanged; the
-    caller clears it when a template changes.
+    caller clears it when a template changes. With processes > 1, the HTML pages are shared
+    among that many forked processes.
     """
     memo = {} if memo is None else memo
-    groups = codes_by_class(content)
-    rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
-    frame = (content.site, tuple(content.classes.values()))  # head, nav and footer of every page
-    titles = tuple((c.code, c.phrase, c.status) for c in content.codes.values())
-
-    def page(path: str, template: str, inputs: tuple, canonical: str | None = None,
-             **context: Any) -> str:
-        return memoised(memo, path, (frame, inputs), lambda: render_template(
-            env, template, path, **page_context(content, path, canonical), **context))
-
-    pages = {
-        "index.html": page("index.html", "index.html", tuple(content.codes.values()), "",
-                           groups=groups),
-        "q850.html": page("q850.html", "q850.html",
-                          (tuple(content.causes.items()), content.mappings, titles),
-                          causes=content.causes, mappings=content.mappings,
-                          codes=content.codes, directions=DIRECTIONS),
-        "rfcs.html": page("rfcs.html", "rfcs.html",
-                          (tuple(content.rfcs.values()), titles,
-                           tuple((c.references, tuple(h.reference for h in c.headers))
-                                 for c in content.codes.values())),
-                          rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
-    }
-    for key in CLASS_KEYS:
-        path = f"classes/{key}.html"
-        pages[path] = page(path, "class.html", tuple(groups[key]),
-                           code_class=content.classes[key], codes=groups[key])
-    for number in sorted(content.codes):
-        code = content.codes[number]
-        pages[code.url] = memoised(memo, code.url,
-                                   (frame, code_page_inputs(content, code, rows[number])),
-                                   lambda code=code: render_code_page(env, content, code))
-    pages["404.html"] = page("404.html", "404.html", titles,
-                             base_path=urlsplit(content.site.base_url).path,
-                             codes=sorted(content.codes))
+    pages = render_pages(env, content, memo, page_jobs(env, content), processes)
     pages["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
                                               site=content.site)
     pages.update(render_search_files(content))
+    rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
     pages.update(render_code_records(content, memo, rows))
     if not env.globals["offline"]:  # only a hosted site is crawled or sends headers
         pages["_headers"] = render_headers_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -32,26 +33,57 @@ def check_output_dir(out: Path, project: Path) -> None:
 
 def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
     """Write pages and static files into a fresh folder, swap it in for out atomically, and
-    return the number of files written."""
+    return the number of files in the site.
+
+    A file identical to the one out already has is hard-linked, not written again: creating
+    and filling a file costs far more than linking it, and an unchanged file keeps its
+    modification time, which hosts and rsync use to skip it.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    previous = out if out.is_dir() else None
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    files = {relative: text.encode("utf-8") for relative, text in pages.items()}
+    if static_dir.is_dir():
+        files.update({f"static/{path.relative_to(static_dir).as_posix()}": path.read_bytes()
+                      for path in static_dir.rglob("*") if path.is_file()})
     try:
-        for relative, text in sorted(pages.items()):
-            target = (staging / relative).resolve()
-            if not target.is_relative_to(staging):
+        folders = {staging}
+        for relative, data in sorted(files.items()):
+            if not is_inside(relative):
                 raise BuildError(f"{relative}: output path escapes the site folder")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="\n")
-        if static_dir.is_dir():
-            shutil.copytree(static_dir, staging / "static", dirs_exist_ok=True)
+            target = staging / relative
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            if previous is None or not link_if_same(previous / relative, data, target):
+                target.write_bytes(data)
         os.chmod(staging, 0o755)
-        written = sum(1 for path in staging.rglob("*") if path.is_file())
         swap_in(staging, out)
-        return written
+        return len(files)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def is_inside(relative: str) -> bool:
+    """Return whether a page's relative path stays inside the site folder."""
+    parts = relative.split("/")
+    return bool(relative) and not relative.startswith("/") and \
+        all(part not in ("", ".", "..") for part in parts)
+
+
+def link_if_same(old: Path, data: bytes, target: Path) -> bool:
+    """Hard-link old to target if old is a regular file holding exactly data."""
+    try:
+        status = os.lstat(old)
+        if not stat.S_ISREG(status.st_mode) or status.st_size != len(data) \
+                or old.read_bytes() != data:
+            return False
+        os.link(old, target, follow_symlinks=False)
+        return True
+    except OSError:  # gone, unreadable, or a file system without hard links: write it
+        return False
 
 
 def swap_in(staging: Path, out: Path) -> None:
