@@ -23,8 +23,10 @@ MIN_JOBS_PER_PROCESS = 8
 
 def usable_cpus() -> int:
     """Return how many processes a build may use: the CPUs this process may run on, on Linux
-    (where fork is cheap and safe in a single-threaded program); 1 elsewhere."""
-    if sys.platform != "linux" or not hasattr(os, "fork"):
+    (where fork is cheap); 1 elsewhere, and 1 in a program with threads, which a fork would
+    copy without their locks' owners."""
+    threading = sys.modules.get("threading")  # never imported: no threads were started
+    if sys.platform != "linux" or (threading is not None and threading.active_count() > 1):
         return 1
     return len(os.sched_getaffinity(0))
 

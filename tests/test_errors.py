@@ -212,6 +212,15 @@ def test_html_in_backticks_is_shown_as_text(content: Path, tmp_path: Path) -> No
     assert "<code>&lt;sip:bob@example.com&gt;</code>" in (out / "codes/487.html").read_text()
 
 
+def test_fenced_code_is_a_code_block_shown_as_text(content: Path, tmp_path: Path) -> None:
+    write_code(content, 487, "Request Terminated",
+               what_to_do="Look for:\n\n```\nReason: SIP;cause=487\n<script>x</script>\n```\n")
+    out = tmp_path / "site"
+    assert run_build(content, out) == 0
+    assert ("<pre><code>Reason: SIP;cause=487\n&lt;script&gt;x&lt;/script&gt;\n</code></pre>"
+            in (out / "codes/487.html").read_text())
+
+
 def test_plain_text_fields_are_escaped(content: Path, tmp_path: Path) -> None:
     write_code(content, 487, "Request Terminated", summary="<img src=x onerror=alert(1)>")
     out = tmp_path / "site"
