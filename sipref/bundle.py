@@ -20,9 +20,9 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
     return stamp[:6]
 
 
-def write_bundle(pages: dict[str, str], static_dir: Path, zip_path: Path, folder: str) -> int:
+def write_bundle(pages: dict[str, bytes], static_dir: Path, zip_path: Path, folder: str) -> int:
     """Write pages and static files into zip_path under folder/; return the number of files."""
-    files: dict[str, bytes] = {name: text.encode("utf-8") for name, text in pages.items()}
+    files = dict(pages)
     for path in sorted(static_dir.rglob("*")):
         if path.is_file():
             files[f"static/{path.relative_to(static_dir).as_posix()}"] = path.read_bytes()

@@ -27,7 +27,7 @@ class Rebuilder:
     base_url: str | None
     cache: CodeCache = field(default_factory=dict)
     memo: Memo = field(default_factory=dict)
-    pages: dict[str, str] | None = None
+    pages: dict[str, bytes] | None = None
     env: jinja2.Environment | None = None
     templates_seen: dict = field(default_factory=dict)
 

@@ -98,9 +98,12 @@ def pickled_failure(err: BaseException) -> bytes:
 def collect_worker(pid: int, reply: int) -> tuple[bool, object]:
     """Read a worker's outcome and wait for it to exit."""
     with os.fdopen(reply, "rb") as pipe:
-        data = pipe.read()
+        try:  # read as it is unpickled, not whole first: results can be large
+            outcome = pickle.load(pipe)  # noqa: S301 - our own child's output
+        except EOFError:  # killed, or out of memory, before it could answer
+            outcome = None
     _, status = os.waitpid(pid, 0)
-    if not data:  # killed, or out of memory, before it could answer
+    if outcome is None:
         return False, WorkerFailed(f"a build worker stopped without a result "
                                    f"(wait status {status})")
-    return pickle.loads(data)  # noqa: S301 - our own child's output
+    return outcome

@@ -1,4 +1,4 @@
-"""Render: model -> {output path: text}. Pure: no file is read or written here."""
+"""Render: model -> {output path: UTF-8 bytes}. Pure: no file is read or written here."""
 
 from __future__ import annotations
 
@@ -134,17 +134,19 @@ def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
 Memo = dict[str, tuple[Any, str]]
 
 
-def is_memoised(memo: Memo, key: str, inputs: Any) -> bool:
+def is_memoised(memo: Memo | None, key: str, inputs: Any) -> bool:
     """Return whether memo holds key's text rendered from these same inputs."""
-    return key in memo and memo[key][0] == inputs
+    return memo is not None and key in memo and memo[key][0] == inputs
 
 
-def memoised(memo: Memo, key: str, inputs: Any, render: Any) -> str:
-    """Return memo[key]'s text if its inputs are unchanged, else render() and remember it."""
-    if is_memoised(memo, key, inputs):
+def memoised(memo: Memo | None, key: str, inputs: Any, render: Any) -> str:
+    """Return memo[key]'s text if its inputs are unchanged, else render() and remember it.
+    Without a memo (a one-off build), remember nothing: each text is held once."""
+    if memo is not None and is_memoised(memo, key, inputs):
         return memo[key][1]
     text = render()
-    memo[key] = (inputs, text)
+    if memo is not None:
+        memo[key] = (inputs, text)
     return text
 
 
@@ -210,14 +212,18 @@ def page_jobs(env: jinja2.Environment, content: Content) -> list[PageJob]:
     return jobs
 
 
-def render_pages(env: jinja2.Environment, content: Content, memo: Memo, jobs: list[PageJob],
-                 processes: int) -> dict[str, str]:
-    """Return the text of every job's page, rendering only those not in the memo."""
+def render_pages(memo: Memo | None, jobs: list[PageJob], processes: int) -> dict[str, bytes]:
+    """Return the bytes of every job's page, rendering only those not in the memo."""
     stale = [job for job in jobs if not is_memoised(memo, job[0], job[1])]
-    texts = map_forked(lambda job: job[2](), stale, processes)
-    for (path, inputs, _), text in zip(stale, texts, strict=True):
-        memo[path] = (inputs, text)
-    return {path: memo[path][1] for path, _, _ in jobs}
+    # Encoded where rendered: UTF-8 bytes take half the memory of text with one typographic
+    # quote in it, and half the time to send back from a worker.
+    texts = dict(zip([path for path, _, _ in stale],
+                     map_forked(lambda job: job[2]().encode("utf-8"), stale, processes),
+                     strict=True))
+    if memo is not None:
+        memo.update((path, (inputs, texts[path])) for path, inputs, _ in stale)
+    return {path: texts[path] if path in texts else memo[path][1]  # type: ignore[index]
+            for path, _, _ in jobs}
 
 
 def build_search_index(content: Content) -> list[dict]:
@@ -279,8 +285,8 @@ def code_record(content: Content, code: Code) -> dict:
     }
 
 
-def render_code_records(content: Content, memo: Memo,
-                        rows: dict[int, tuple[Mapping, ...]]) -> dict[str, str]:
+def render_code_records(content: Content, memo: Memo | None,
+                        rows: dict[int, tuple[Mapping, ...]]) -> dict[str, bytes]:
     """Return codes.json (every code) and codes/<code>.json (one code), each record encoded once."""
     def encode(data: object) -> str:  # compact, so json uses its C encoder
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -292,9 +298,9 @@ def render_code_records(content: Content, memo: Memo,
 
     header = encode({"version": API_VERSION, "content_version": content.site.version})[:-1]
     records = {n: record(content.codes[n]) for n in sorted(content.codes)}
-    files = {"codes.json": f'{header},"codes":[{",".join(records.values())}]}}\n'}
+    files = {"codes.json": f'{header},"codes":[{",".join(records.values())}]}}\n'.encode()}
     for number, record_text in records.items():
-        files[f"codes/{number}.json"] = f'{header},"code":{record_text}}}\n'
+        files[f"codes/{number}.json"] = f'{header},"code":{record_text}}}\n'.encode()
     return files
 
 
@@ -304,7 +310,7 @@ def render_headers_file() -> str:
     return f"/*\n{lines}"
 
 
-def render_sitemap(content: Content, pages: dict[str, str]) -> str:
+def render_sitemap(content: Content, pages: dict[str, bytes]) -> str:
     """Return sitemap.xml listing every HTML page but 404.html, with absolute URLs."""
     urls = [content.site.base_url + ("" if path == "index.html" else path)
             for path in sorted(pages) if path.endswith(".html") and path != "404.html"]
@@ -328,25 +334,26 @@ def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
 
 
 def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = None,
-                processes: int = 1) -> dict[str, str]:
-    """Return every generated file of the site, keyed by its path inside the output folder.
+                processes: int = 1) -> dict[str, bytes]:
+    """Return every generated file of the site as UTF-8 bytes, keyed by its path inside the
+    output folder.
 
     A memo kept between calls (by serve) skips every page whose inputs are unchanged; the
     caller clears it when a template changes. With processes > 1, the HTML pages are shared
     among that many forked processes.
     """
-    memo = {} if memo is None else memo
-    pages = render_pages(env, content, memo, page_jobs(env, content), processes)
-    pages["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
-                                              site=content.site)
-    pages.update(render_search_files(content))
+    pages = render_pages(memo, page_jobs(env, content), processes)
     rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
     pages.update(render_code_records(content, memo, rows))
+    texts = {"opensearch.xml": render_template(env, "opensearch.xml", "opensearch.xml",
+                                               site=content.site),
+             **render_search_files(content)}
     if not env.globals["offline"]:  # only a hosted site is crawled or sends headers
-        pages["_headers"] = render_headers_file()
-        pages["sitemap.xml"] = render_sitemap(content, pages)
-        pages["robots.txt"] = (f"User-agent: *\nAllow: /\n"
+        texts["_headers"] = render_headers_file()
+        texts["sitemap.xml"] = render_sitemap(content, pages)
+        texts["robots.txt"] = (f"User-agent: *\nAllow: /\n"
                                f"Sitemap: {content.site.base_url}sitemap.xml\n")
+    pages.update((path, text.encode("utf-8")) for path, text in texts.items())
     return pages
 
 

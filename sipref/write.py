@@ -31,7 +31,7 @@ def check_output_dir(out: Path, project: Path) -> None:
                          "choose another --out")
 
 
-def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
+def write_site(pages: dict[str, bytes], static_dir: Path, out: Path) -> int:
     """Write pages and static files into a fresh folder, swap it in for out atomically, and
     return the number of files in the site.
 
@@ -43,15 +43,15 @@ def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = out if out.is_dir() else None
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    files = {relative: text.encode("utf-8") for relative, text in pages.items()}
-    if static_dir.is_dir():
-        files.update({f"static/{path.relative_to(static_dir).as_posix()}": path.read_bytes()
-                      for path in static_dir.rglob("*") if path.is_file()})
+    static = {f"static/{path.relative_to(static_dir).as_posix()}": path
+              for path in sorted(static_dir.rglob("*")) if path.is_file()} \
+        if static_dir.is_dir() else {}
     try:
         folders = {staging}
-        for relative, data in sorted(files.items()):
+        for relative in sorted([*pages, *static]):
             if not is_inside(relative):
                 raise BuildError(f"{relative}: output path escapes the site folder")
+            data = static[relative].read_bytes() if relative in static else pages[relative]
             target = staging / relative
             if target.parent not in folders:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +60,7 @@ def write_site(pages: dict[str, str], static_dir: Path, out: Path) -> int:
                 target.write_bytes(data)
         os.chmod(staging, 0o755)
         swap_in(staging, out)
-        return len(files)
+        return len(pages) + len(static)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -73,13 +73,20 @@ def is_inside(relative: str) -> bool:
         all(part not in ("", ".", "..") for part in parts)
 
 
+COMPARE_CHUNK = 1 << 20
+
+
 def link_if_same(old: Path, data: bytes, target: Path) -> bool:
     """Hard-link old to target if old is a regular file holding exactly data."""
     try:
         status = os.lstat(old)
-        if not stat.S_ISREG(status.st_mode) or status.st_size != len(data) \
-                or old.read_bytes() != data:
+        if not stat.S_ISREG(status.st_mode) or status.st_size != len(data):
             return False
+        with old.open("rb") as file:  # in pieces: a large file is not held twice
+            view = memoryview(data)
+            for start in range(0, len(data), COMPARE_CHUNK):
+                if file.read(COMPARE_CHUNK) != view[start:start + COMPARE_CHUNK]:
+                    return False
         os.link(old, target, follow_symlinks=False)
         return True
     except OSError:  # gone, unreadable, or a file system without hard links: write it
@@ -129,14 +136,14 @@ def remove_leftovers(out: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def update_site(pages: dict[str, str], static_dir: Path, out: Path,
-                previous: dict[str, str]) -> int:
+def update_site(pages: dict[str, bytes], static_dir: Path, out: Path,
+                previous: dict[str, bytes]) -> int:
     """Write only what changed since previous into out, in place, and delete what went away;
     return the number of files written. For serve, where an edit must show up at once."""
     written = 0
-    for relative, text in sorted(pages.items()):
-        if previous.get(relative) != text:
-            replace_file(out / relative, text.encode("utf-8"))
+    for relative, data in sorted(pages.items()):
+        if previous.get(relative) != data:
+            replace_file(out / relative, data)
             written += 1
     for relative in sorted(set(previous) - set(pages)):
         (out / relative).unlink(missing_ok=True)
