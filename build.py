@@ -80,7 +80,7 @@ def build(options: Options) -> int:
     processes = usable_cpus()
     content = load_content(options.content, options.base_url, processes=processes)
     pages = render_site(content, make_env(options.templates), processes=processes)
-    return write_site(pages, options.templates / "static", options.out)
+    return write_site(pages, options.templates / "static", options.out, processes)
 
 
 def bundle(options: Options) -> Path:

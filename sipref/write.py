@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from sipref.model import BuildError, display_path
+from sipref.parallel import map_forked
 
 # ---------------------------------------------------------------------------------------------
 # Write: the only stage that touches the output folder
@@ -31,36 +32,41 @@ def check_output_dir(out: Path, project: Path) -> None:
                          "choose another --out")
 
 
-def write_site(pages: dict[str, bytes], static_dir: Path, out: Path) -> int:
+def write_site(pages: dict[str, bytes], static_dir: Path, out: Path,
+               processes: int = 1) -> int:
     """Write pages and static files into a fresh folder, swap it in for out atomically, and
     return the number of files in the site.
 
     A file identical to the one out already has is hard-linked, not written again: creating
     and filling a file costs far more than linking it, and an unchanged file keeps its
-    modification time, which hosts and rsync use to skip it.
+    modification time, which hosts and rsync use to skip it. With processes > 1, the files
+    are shared among that many forked processes.
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = out if out.is_dir() else None
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     static = {f"static/{path.relative_to(static_dir).as_posix()}": path
               for path in sorted(static_dir.rglob("*")) if path.is_file()} \
         if static_dir.is_dir() else {}
+    paths = sorted([*pages, *static])
+    for relative in paths:
+        if not is_inside(relative):
+            raise BuildError(f"{relative}: output path escapes the site folder")
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        folders = {staging}
-        for relative in sorted([*pages, *static]):
-            if not is_inside(relative):
-                raise BuildError(f"{relative}: output path escapes the site folder")
+        for folder in sorted({(staging / relative).parent for relative in paths}):
+            folder.mkdir(parents=True, exist_ok=True)
+
+        def write(relative: str) -> None:
             data = static[relative].read_bytes() if relative in static else pages[relative]
             target = staging / relative
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
             if previous is None or not link_if_same(previous / relative, data, target):
                 target.write_bytes(data)
+
+        map_forked(write, paths, processes)
         os.chmod(staging, 0o755)
         swap_in(staging, out)
-        return len(pages) + len(static)
+        return len(paths)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
