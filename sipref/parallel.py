@@ -75,13 +75,13 @@ def start_worker(function: Callable[[Item], Result], share: Sequence[Item]) -> t
         return pid, reply
     os.close(reply)
     try:  # the child: never returns, never runs the parent's exit handlers
-        try:
-            outcome = pickle.dumps((True, [function(item) for item in share]),
-                                   pickle.HIGHEST_PROTOCOL)
-        except BaseException as err:  # noqa: BLE001 - every failure goes back to the parent
-            outcome = pickled_failure(err)
         with os.fdopen(send, "wb") as pipe:
-            pipe.write(outcome)
+            try:
+                results = [function(item) for item in share]
+            except BaseException as err:  # noqa: BLE001 - every failure goes to the parent
+                pipe.write(pickled_failure(err))
+            else:  # pickled straight into the pipe, frame by frame, not copied whole first
+                pickle.dump((True, results), pipe, pickle.HIGHEST_PROTOCOL)
     finally:
         os._exit(0)
 
@@ -100,7 +100,7 @@ def collect_worker(pid: int, reply: int) -> tuple[bool, object]:
     with os.fdopen(reply, "rb") as pipe:
         try:  # read as it is unpickled, not whole first: results can be large
             outcome = pickle.load(pipe)  # noqa: S301 - our own child's output
-        except EOFError:  # killed, or out of memory, before it could answer
+        except (EOFError, pickle.UnpicklingError):  # killed, or out of memory, mid-answer
             outcome = None
     _, status = os.waitpid(pid, 0)
     if outcome is None:
