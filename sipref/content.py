@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -340,38 +340,50 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
                       "title in content/rfcs.yaml; add it there")
 
 
-# For serve: code files already validated, by path, with the file's (mtime, size) and the set
-# of code files they were checked against (their links depend on which codes exist).
-CodeCache = dict[Path, tuple[tuple[int, int], frozenset[int], Code]]
+# For serve: files already validated, by path, with what the check depended on (the file's
+# modification time and size, the set of code files that links may point at, the base URL)
+# and the value it gave. A file is read again only when one of those changes.
+FileCache = dict[Path, tuple[tuple, Any]]
 
 
 def load_content(content_dir: Path, base_url: str | None = None,
-                 cache: CodeCache | None = None, processes: int = 1) -> Content:
+                 cache: FileCache | None = None, processes: int = 1) -> Content:
     """Read and validate everything under content_dir; raise ContentError listing every problem.
 
     Every file is checked on its own, so with processes > 1 the files are shared among that
     many forked processes; problems are reported in the same order either way. With a cache
-    (kept by a long-running serve), unchanged code files are not read again.
+    (kept by a long-running serve), unchanged files are not read again.
     """
     cache = {} if cache is None else cache
     codes_dir = content_dir / "codes"
     known_codes = frozenset(int(p.name[:3]) for p in codes_dir.glob("*.yaml")
                             if CODE_FILE.match(p.name))
     renderer = MarkdownRenderer(known_codes)
-    found = find_code_files(codes_dir, known_codes, cache)
-    to_read = [entry for entry in found if isinstance(entry, tuple)]
+    found = find_code_files(codes_dir)
+    files = [content_dir / name for name in TOP_LEVEL_FILES]
+    files += [entry for entry in found if isinstance(entry, Path)]
+    keys = {path: (file_stamp(path), known_codes, base_url) for path in files}
+    to_read = [path for path in files if path not in cache or cache[path][0] != keys[path]]
 
-    def check_file(job: str | tuple[Path, tuple]) -> tuple[Any, list[Problem]]:
-        if isinstance(job, str):
-            return check_top_level_file(content_dir / job, base_url, renderer)
-        return check_code_file(job[0], renderer)
+    def check_file(path: Path) -> tuple[Any, list[Problem]]:
+        if path.parent == codes_dir:
+            return check_code_file(path, renderer)
+        return check_top_level_file(path, base_url, renderer)
 
-    results = map_forked(check_file, [*TOP_LEVEL_FILES, *to_read], processes)
-    problems = [problem for _, file_problems in results[:len(TOP_LEVEL_FILES)]
-                for problem in file_problems]
-    site, classes, rfcs, (causes, mappings) = (value for value, _ in results[:4])
-    codes = collect_codes(codes_dir, found, iter(results[len(TOP_LEVEL_FILES):]), problems,
-                          cache)
+    checked = dict(zip(to_read, map_forked(check_file, to_read, processes), strict=True))
+
+    def outcome(path: Path) -> tuple[Any, list[Problem]]:
+        if path not in checked:
+            return cache[path][1], []
+        value, file_problems = checked[path]
+        if not file_problems and value is not None:
+            cache[path] = (keys[path], value)
+        return value, file_problems
+
+    problems: list[Problem] = []
+    (site, classes, rfcs, (causes, mappings)) = (
+        collect(outcome(path), problems) for path in files[:len(TOP_LEVEL_FILES)])
+    codes = collect_codes(codes_dir, found, outcome, problems)
     if problems or site is None:
         raise ContentError(problems)
     content = Content(site, classes, rfcs, causes, mappings, codes)
@@ -379,6 +391,21 @@ def load_content(content_dir: Path, base_url: str | None = None,
     if problems:
         raise ContentError(problems)
     return content
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """Return a file's modification time and size, or None if it is missing."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def collect(outcome: tuple[Any, list[Problem]], problems: list[Problem]) -> Any:
+    """Record an outcome's problems and return its value."""
+    problems.extend(outcome[1])
+    return outcome[0]
 
 
 TOP_LEVEL_FILES = ("site.yaml", "classes.yaml", "rfcs.yaml", "q850.yaml")
@@ -409,14 +436,13 @@ def check_top_level_file(path: Path, base_url: str | None,
 CODE_FILE = re.compile(r"^[1-6]\d\d\.yaml$")
 
 
-def find_code_files(codes_dir: Path, known_codes: frozenset[int],
-                    cache: CodeCache) -> list[Problem | tuple[Path, tuple] | Code]:
-    """Return, in file order, what codes_dir holds: a Problem for a misnamed file, the Code of
-    a file unchanged since it was cached, or (path, cache key) for a file to read."""
+def find_code_files(codes_dir: Path) -> list[Problem | Path]:
+    """Return, in file order, what codes_dir holds: a code file's path, or a Problem for a
+    file that is not named like one."""
     if not codes_dir.is_dir():
         return [Problem(display_path(codes_dir), 1, "missing folder codes/; add one YAML file "
                         "per response code")]
-    found: list[Problem | tuple[Path, tuple] | Code] = []
+    found: list[Problem | Path] = []
     for path in sorted(codes_dir.iterdir()):
         if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
             continue  # editor swap files and the like
@@ -424,30 +450,20 @@ def find_code_files(codes_dir: Path, known_codes: frozenset[int],
             found.append(Problem(display_path(path), 1, f"file name '{path.name}' is not a "
                                  "code file; name it <code>.yaml, e.g. 487.yaml"))
             continue
-        stat = path.stat()
-        key = ((stat.st_mtime_ns, stat.st_size), known_codes)
-        found.append(cache[path][2] if path in cache and cache[path][:2] == key else (path, key))
+        found.append(path)
     return found
 
 
-def collect_codes(codes_dir: Path, found: list[Problem | tuple[Path, tuple] | Code],
-                  checked: Iterator[tuple[Code | None, list[Problem]]],
-                  problems: list[Problem], cache: CodeCache) -> dict[int, Code]:
-    """Return the valid codes by number, taking each file read (from checked) in file order,
-    recording problems and caching what was read."""
+def collect_codes(codes_dir: Path, found: list[Problem | Path],
+                  outcome: Callable[[Path], tuple[Code | None, list[Problem]]],
+                  problems: list[Problem]) -> dict[int, Code]:
+    """Return the valid codes by number, recording problems in file order."""
     codes = {}
     for entry in found:
         if isinstance(entry, Problem):
             problems.append(entry)
-            continue
-        if isinstance(entry, tuple):
-            code, file_problems = next(checked)
-            problems.extend(file_problems)
-            if code is None:
-                continue
-            cache[entry[0]] = (*entry[1], code)
-            entry = code
-        codes[entry.code] = entry
+        elif (code := collect(outcome(entry), problems)) is not None:
+            codes[code.code] = code
     if not codes and not problems and codes_dir.is_dir():
         problems.append(Problem(display_path(codes_dir), 1, "no code files found; add e.g. "
                                 "487.yaml"))

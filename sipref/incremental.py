@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from sipref.content import CodeCache, load_content
+from sipref.content import FileCache, load_content
 from sipref.model import BuildError, display_path
 from sipref.render import Memo, make_env, render_site
 from sipref.serve import snapshot
@@ -25,7 +25,7 @@ class Rebuilder:
     templates: Path
     out: Path
     base_url: str | None
-    cache: CodeCache = field(default_factory=dict)
+    cache: FileCache = field(default_factory=dict)
     memo: Memo = field(default_factory=dict)
     pages: dict[str, bytes] | None = None
     env: jinja2.Environment | None = None

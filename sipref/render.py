@@ -292,7 +292,8 @@ def render_code_records(content: Content, memo: Memo | None,
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def record(code: Code) -> str:
-        inputs = (code, content.site.base_url, rows[code.code])
+        inputs = (code, content.site.base_url, rows[code.code],
+                  tuple(content.causes[row.cause] for row in rows[code.code]))
         return memoised(memo, f"record:{code.code}", inputs,
                         lambda: encode(code_record(content, code)))
 

@@ -183,6 +183,18 @@ def test_incremental_rebuild_matches_a_full_build(content: Path, tmp_path: Path)
     base = templates / "base.html"
     base.write_text(base.read_text().replace("Skip to content", "Skip to the content"))
     edit_and_compare()
+    q850 = content / "q850.yaml"
+    q850.write_text(q850.read_text().replace("User busy", "User busy (edited)"))
+    edit_and_compare()
+    classes = content / "classes.yaml"
+    classes.write_text(classes.read_text().replace("About 4xx.", "About [486](486.html)."))
+    edit_and_compare()
     write_code(content, 487, "Request Terminated", summary=None)
     assert rebuild() == 1  # a broken edit keeps the last good site
     assert snapshot(out) == snapshot(fresh)
+    (content / "codes" / "486.yaml").unlink()  # the class text's link now points nowhere
+    write_code(content, 180, "Ringing", related=[{"code": 487, "note": "See."}])
+    write_code(content, 487, "Request Terminated", related=[{"code": 180, "note": "See."}])
+    assert rebuild() == 1  # an unchanged file is checked again when the codes it links change
+    write_code(content, 486, "Busy Here")
+    edit_and_compare()
