@@ -25,6 +25,10 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 FLOOR = [PYTHON, "-c", "import jinja2, yaml, markdown"]
+# Every command runs as on an author's machine: Python keeps compiled modules (__pycache__),
+# even where this shell says not to (PYTHONDONTWRITEBYTECODE), or every build would compile
+# the project's own modules again while the libraries in the floor come precompiled.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 sys.path.insert(0, str(PROJECT / "tests"))
 
 
@@ -33,7 +37,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict[
     workers') and peak memory (the largest single process, as the OS reports it)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=env)
+                               env=env or ENV)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
@@ -59,7 +63,8 @@ def peak_of_all_processes(command: list[str]) -> dict[str, float]:
     """Run command once, sampling the memory of it and its workers every millisecond; return
     the largest sums seen, in MB. RSS counts a page shared by a forked worker in both
     processes; PSS splits it between them, so their sum is what the machine really holds."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=ENV)
     peaks = {"Rss": 0, "Pss": 0}
     while process.poll() is None:
         for field in peaks:
@@ -94,7 +99,7 @@ def cold_build(content: Path, runs: int) -> dict:
             cache = Path(folder) / f"tmp-{index}"
             cache.mkdir()
             first = command[:-1] + [str(Path(folder) / f"first-{index}")]
-            firsts.append(run_measured(first, env={**os.environ, "TMPDIR": str(cache)}))
+            firsts.append(run_measured(first, env={**ENV, "TMPDIR": str(cache)}))
     build, floor = median_of(builds), median_of(floors)
     build.update(all_processes_mb)
     return {"build": build, "floor": floor, "ratio": build["wall_s"] / floor["wall_s"],
