@@ -47,9 +47,7 @@ def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
-        # Compiled templates are kept in the user's temporary folder, keyed by a checksum of
-        # each template's source, so a build recompiles only the templates that changed.
-        bytecode_cache=jinja2.FileSystemBytecodeCache(),
+        bytecode_cache=template_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -60,6 +58,16 @@ def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
     env.globals["offline"] = offline
     env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
+
+
+def template_cache() -> jinja2.BytecodeCache | None:
+    """Return a cache of compiled templates in the user's temporary folder, keyed by a checksum
+    of each template's source, so a build compiles only the templates that changed; None where
+    no private temporary folder can be made (then every build compiles them)."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
 
 
 def render_template(env: jinja2.Environment, name: str, out_path: str, **context: Any) -> str:

@@ -83,6 +83,17 @@ def test_a_symlink_in_the_previous_site_is_not_followed(content: Path, tmp_path:
     assert page.read_bytes() == outside.read_bytes()
 
 
+def test_builds_without_a_usable_temporary_folder(content: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_folder))  # no template cache possible
+    assert run_build(content, tmp_path / "site") == 0
+    assert (tmp_path / "site" / "codes" / "487.html").is_file()
+
+
 def test_removed_code_disappears_from_output(content: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert run_build(content, out) == 0
