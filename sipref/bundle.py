@@ -7,6 +7,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from sipref.write import static_files
+
 # Zip timestamps cannot be earlier than 1980; use SOURCE_DATE_EPOCH when a packager sets it.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -23,9 +25,7 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
 def write_bundle(pages: dict[str, bytes], static_dir: Path, zip_path: Path, folder: str) -> int:
     """Write pages and static files into zip_path under folder/; return the number of files."""
     files = dict(pages)
-    for path in sorted(static_dir.rglob("*")):
-        if path.is_file():
-            files[f"static/{path.relative_to(static_dir).as_posix()}"] = path.read_bytes()
+    files.update((name, path.read_bytes()) for name, path in static_files(static_dir).items())
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     partial = zip_path.with_name(zip_path.name + ".partial")
     stamp = zip_timestamp()

@@ -139,7 +139,7 @@ def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
 
 # For serve: rendered texts by output path, with the inputs they were rendered from. A page
 # whose inputs compare equal is not rendered again.
-Memo = dict[str, tuple[Any, str]]
+Memo = dict[str, tuple[Any, str | bytes]]
 
 
 def is_memoised(memo: Memo | None, key: str, inputs: Any) -> bool:
@@ -150,8 +150,8 @@ def is_memoised(memo: Memo | None, key: str, inputs: Any) -> bool:
 def memoised(memo: Memo | None, key: str, inputs: Any, render: Any) -> str:
     """Return memo[key]'s text if its inputs are unchanged, else render() and remember it.
     Without a memo (a one-off build), remember nothing: each text is held once."""
-    if memo is not None and is_memoised(memo, key, inputs):
-        return memo[key][1]
+    if is_memoised(memo, key, inputs):
+        return memo[key][1]  # type: ignore[index]
     text = render()
     if memo is not None:
         memo[key] = (inputs, text)
@@ -187,10 +187,10 @@ def render_code_page(env: jinja2.Environment, content: Content, code: Code) -> s
 PageJob = tuple[str, tuple, Callable[[], str]]
 
 
-def page_jobs(env: jinja2.Environment, content: Content) -> list[PageJob]:
-    """Return a job for every HTML page of the site."""
+def page_jobs(env: jinja2.Environment, content: Content,
+              rows: dict[int, tuple[Mapping, ...]]) -> list[PageJob]:
+    """Return a job for every HTML page of the site; rows are each code's Q.850 mappings."""
     groups = codes_by_class(content)
-    rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
     frame = (content.site, tuple(content.classes.values()))  # head, nav and footer of every page
     titles = tuple((c.code, c.phrase, c.status) for c in content.codes.values())
 
@@ -351,8 +351,8 @@ def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = N
     caller clears it when a template changes. With processes > 1, the HTML pages are shared
     among that many forked processes.
     """
-    pages = render_pages(memo, page_jobs(env, content), processes)
     rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
+    pages = render_pages(memo, page_jobs(env, content, rows), processes)
     pages.update(render_code_records(content, memo, rows))
     texts = {"opensearch.xml": render_template(env, "opensearch.xml", "opensearch.xml",
                                                site=content.site),

@@ -66,7 +66,7 @@ def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
     """Return the modification time and size of every file under folders."""
     found: dict[Path, tuple[int, int]] = {}
     pending = [str(folder) for folder in folders]
-    while pending:  # os.scandir, not Path.rglob: this runs a hundred times a second
+    while pending:  # os.scandir, not Path.rglob: this runs fifty times a second
         try:
             entries = list(os.scandir(pending.pop()))
         except OSError:  # removed while we looked

@@ -45,9 +45,7 @@ def write_site(pages: dict[str, bytes], static_dir: Path, out: Path,
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = out if out.is_dir() else None
-    static = {f"static/{path.relative_to(static_dir).as_posix()}": path
-              for path in sorted(static_dir.rglob("*")) if path.is_file()} \
-        if static_dir.is_dir() else {}
+    static = static_files(static_dir)
     paths = sorted([*pages, *static])
     for relative in paths:
         if not is_inside(relative):
@@ -72,11 +70,18 @@ def write_site(pages: dict[str, bytes], static_dir: Path, out: Path,
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def static_files(static_dir: Path) -> dict[str, Path]:
+    """Return the files of templates/static by their path in the site (static/...)."""
+    if not static_dir.is_dir():
+        return {}
+    return {f"static/{path.relative_to(static_dir).as_posix()}": path
+            for path in sorted(static_dir.rglob("*")) if path.is_file()}
+
+
 def is_inside(relative: str) -> bool:
-    """Return whether a page's relative path stays inside the site folder."""
-    parts = relative.split("/")
-    return bool(relative) and not relative.startswith("/") and \
-        all(part not in ("", ".", "..") for part in parts)
+    """Return whether a page's relative path stays inside the site folder: no empty part
+    (so no leading slash), no '.' and no '..'."""
+    return all(part not in ("", ".", "..") for part in relative.split("/"))
 
 
 COMPARE_CHUNK = 1 << 20
@@ -153,10 +158,10 @@ def update_site(pages: dict[str, bytes], static_dir: Path, out: Path,
             written += 1
     for relative in sorted(set(previous) - set(pages)):
         (out / relative).unlink(missing_ok=True)
-    for path in sorted(static_dir.rglob("*")):
-        target = out / "static" / path.relative_to(static_dir)
-        if path.is_file() and (not target.is_file() or target.read_bytes() != path.read_bytes()):
-            replace_file(target, path.read_bytes())
+    for relative, path in static_files(static_dir).items():
+        target, data = out / relative, path.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            replace_file(target, data)
             written += 1
     return written
 

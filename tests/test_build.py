@@ -209,3 +209,16 @@ def test_incremental_rebuild_matches_a_full_build(content: Path, tmp_path: Path)
     assert rebuild() == 1  # an unchanged file is checked again when the codes it links change
     write_code(content, 486, "Busy Here")
     edit_and_compare()
+
+
+@pytest.mark.parametrize("relative", ["../outside.html", "/etc/passwd", "codes/../../x",
+                                      "codes//487.html", "./index.html", ""])
+def test_an_output_path_outside_the_site_is_refused(relative: str, tmp_path: Path) -> None:
+    from sipref.model import BuildError
+    from sipref.write import write_site
+
+    out = tmp_path / "site"
+    with pytest.raises(BuildError, match="output path escapes the site folder"):
+        write_site({"index.html": b"ok", relative: b"x"}, tmp_path / "no-static", out)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
