@@ -16,6 +16,7 @@ from sipref.model import (
     REQUIREMENTS,
     STATUSES,
     Alias,
+    Checked,
     Code,
     CodeClass,
     Content,
@@ -32,6 +33,8 @@ from sipref.parallel import map_forked
 from sipref.yamlfile import read_yaml
 
 SUMMARY_LIMIT = 200
+# RFCs every code page cites in text of its own (the header and Q.850 sections).
+PAGE_RFCS = (3261, 3398, 4497, 6432)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,7 +44,7 @@ SUMMARY_LIMIT = 200
 
 CODE_FIELDS = ("code", "phrase", "status", "summary", "references", "description", "sent_by",
                "causes", "what_to_do", "headers", "example", "related")
-OPTIONAL_CODE_FIELDS = ("aliases", "keywords")
+OPTIONAL_CODE_FIELDS = ("aliases", "keywords", "checked")
 
 
 def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
@@ -68,13 +71,14 @@ def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
     headers = check_list(check, fields, "headers", check_header, allow_empty=True)
     example = check_example(check, fields, code, phrase)
     related = check_list(check, fields, "related", check_related)
+    checked = check_checked(check, fields["checked"]) if "checked" in fields else None
     if len(problems) > before:
         return None
     return Code(code=code, phrase=phrase, status=status, summary=summary,
                 references=tuple(references), aliases=tuple(aliases or ()),
                 keywords=tuple(keywords or ()), causes=tuple(causes),
                 headers=tuple(headers), example=example, related=tuple(related),
-                source=path, **markdown_fields)
+                checked=checked, source=path, **markdown_fields)
 
 
 def check_list(check: Checker, data: dict, name: str, check_item: Any,
@@ -121,6 +125,36 @@ def check_related(check: Checker, data: Any, keys: tuple[str | int, ...]) -> Rel
     code = check.whole(fields, keys, "code", 100, 699)
     note = check.text(fields, keys, "note", limit=300, one_line=True)
     return Related(code, note) if code is not None and note else None
+
+
+def check_checked(check: Checker, data: Any) -> Checked | None:
+    """Return a Checked from {month: "YYYY-MM", against: [{rfc, section?} | {source}]}."""
+    keys: tuple[str | int, ...] = ("checked",)
+    fields = check.fields(data, keys, ["month", "against"], [], "'checked'")
+    if fields is None:
+        return None
+    month = fields.get("month")
+    if not (isinstance(month, str) and re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month)):
+        check.fail(keys + ("month",), "'month' must be the month of the check as YYYY-MM "
+                   f"(in quotes), found {shown_value(month)}")
+        month = None
+    items = check.items(fields, keys, "against")
+    references, sources = [], []
+    for index, item in enumerate(items or ()):
+        where = keys + ("against", index)
+        if isinstance(item, dict) and "source" in item:
+            if check.fields(item, where, ["source"], [], "a product source") is not None and \
+                    (source := check.text(item, where, "source", limit=120, one_line=True)):
+                sources.append(source)
+            else:
+                month = None
+        elif (reference := check_reference(check, item, where)) is not None:
+            references.append(reference)
+        else:
+            month = None
+    if month is None or items is None:
+        return None
+    return Checked(month, tuple(references), tuple(sources))
 
 
 def check_keywords(check: Checker, data: dict) -> list[str] | None:
@@ -170,16 +204,24 @@ def validate_class(path: Path, key: str, data: Any, renderer: MarkdownRenderer,
     """Return a CodeClass from one entry of classes.yaml."""
     check = Checker(path, problems)
     before = len(problems)
-    fields = check.fields(data, (key,), ["name", "summary", "description"], [],
+    fields = check.fields(data, (key,), ["name", "summary", "description"], ["other_names"],
                           f"class {key}")
     if fields is None:
         return None
     name = check.text(fields, (key,), "name", limit=40, one_line=True)
+    other_names = []
+    for index, item in enumerate(check.items(fields, (key,), "other_names") or ()):
+        row = check.fields(item, (key, "other_names", index), ["name", "note"], [],
+                           "another name")
+        if row is not None:
+            other_names.append(Alias(
+                check.text(row, (key, "other_names", index), "name", limit=40, one_line=True),
+                check.text(row, (key, "other_names", index), "note", limit=200, one_line=True)))
     summary = check.text(fields, (key,), "summary", limit=SUMMARY_LIMIT, one_line=True)
     description = check_markdown(check, renderer, fields, (key,), "description", "../codes/")
     if len(problems) > before:
         return None
-    return CodeClass(key, name, summary, description)
+    return CodeClass(key, name, tuple(other_names), summary, description)
 
 
 def validate_classes(path: Path, data: Any, renderer: MarkdownRenderer,
@@ -318,17 +360,21 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
                            f"page; add content/codes/{related.code}.yaml or remove it")
             elif related.code == code.code:
                 check.fail(("related", index, "code"), "a code cannot be related to itself")
-        cited = [(("references", i, "rfc"), r.rfc) for i, r in enumerate(code.references)]
-        cited += [(("headers", i, "rfc"), h.reference.rfc) for i, h in enumerate(code.headers)]
-        for keys, rfc in cited:
-            if rfc not in content.rfcs:
-                check.fail(keys, f"RFC {rfc} is cited but has no title in content/rfcs.yaml; "
-                           "add it there")
-    cited_anywhere = {m.reference.rfc for m in content.mappings}
+        missing = {}
+        for keys, reference in code.cited:
+            if reference.rfc not in content.rfcs:
+                missing.setdefault(reference.rfc, keys)
+        for rfc, keys in missing.items():
+            check.fail(keys, f"RFC {rfc} is cited but has no title in content/rfcs.yaml; "
+                       "add it there")
+    cited_anywhere = {m.reference.rfc for m in content.mappings} | set(PAGE_RFCS)
     for code in content.codes.values():
-        cited_anywhere |= {r.rfc for r in code.references}
-        cited_anywhere |= {h.reference.rfc for h in code.headers}
+        cited_anywhere |= {reference.rfc for reference in code.citations}
     rfcs = Checker(content_dir / "rfcs.yaml", problems)
+    for number in PAGE_RFCS:
+        if number not in content.rfcs:
+            rfcs.fail((), f"RFC {number} is cited by every code page but has no title here; "
+                      "add it")
     for number in sorted(set(content.rfcs) - cited_anywhere):
         rfcs.fail((number,), f"RFC {number} is listed but no page cites it; remove it")
     q850 = Checker(content_dir / "q850.yaml", problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,19 @@ class Reference:
         return f"https://www.rfc-editor.org/rfc/rfc{self.rfc}{anchor}"
 
 
+# "RFC 3261 §16.7", "RFC 3261, Section 16.7", "RFC 3261" and links to an RFC's text.
+RFC_MENTION = re.compile(
+    r"\bRFC\s?(?P<rfc>\d{3,5})(?:,?\s?(?:§|[Ss]ection\s)\s?(?P<section>(?:\d+|[A-Z])(?:\.\d+)*))?"
+    r"|rfc-editor\.org/rfc/rfc(?P<linked>\d+)(?:\.\w+)?(?:#section-(?P<anchor>(?:\d+|[A-Z])(?:\.\d+)*))?"
+    r"|datatracker\.ietf\.org/doc/html/rfc(?P<tracked>\d+)")
+
+
+def references_in(text: str) -> list[Reference]:
+    """Return every RFC a text cites, by name or by link, with the section where it says one."""
+    return [Reference(int(m["rfc"] or m["linked"] or m["tracked"]),
+                      m["section"] or m["anchor"]) for m in RFC_MENTION.finditer(text)]
+
+
 @dataclass(frozen=True, slots=True)
 class Alias:
     """A former or variant reason phrase and where it comes from."""
@@ -75,6 +89,34 @@ class Related:
     note: str
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What a page's claims were last read against, and when (YYYY-MM)."""
+
+    month: str
+    references: tuple[Reference, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """E.g. "RFC 3261 §21.4.25, §9.2 and RFC 3398 §7.2.3, December 2026"."""
+        by_rfc: dict[int, list[str]] = {}
+        for reference in self.references:
+            sections = by_rfc.setdefault(reference.rfc, [])
+            if reference.section and f"§{reference.section}" not in sections:
+                sections.append(f"§{reference.section}")
+        parts = [" ".join([f"RFC {rfc}", ", ".join(sections)]).strip()
+                 for rfc, sections in by_rfc.items()]
+        parts += list(self.sources)
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        year, month = self.month.split("-")
+        return f"{listed}, {MONTHS[int(month) - 1]} {year}"
+
+
 @dataclass(frozen=True, slots=True)
 class Code:
     """One SIP response code, read from content/codes/<code>.yaml."""
@@ -93,6 +135,7 @@ class Code:
     headers: tuple[HeaderRule, ...]
     example: str
     related: tuple[Related, ...]
+    checked: Checked | None
     source: Path
 
     @property
@@ -102,6 +145,30 @@ class Code:
     @property
     def class_key(self) -> str:
         return f"{self.code // 100}xx"
+
+    @property
+    def cited(self) -> tuple[tuple[tuple[str | int, ...], Reference], ...]:
+        """Every RFC citation in this file, with the field it stands in: the references, the
+        header rules, the checked block and each "RFC 3261 §16.7" or RFC link in any text."""
+        found: list[tuple[tuple[str | int, ...], Reference]] = []
+        found += [(("references", i), ref) for i, ref in enumerate(self.references)]
+        found += [(("headers", i), h.reference) for i, h in enumerate(self.headers)]
+        texts: list[tuple[tuple[str | int, ...], str]] = [
+            (("summary",), self.summary), (("description",), self.description.markdown),
+            (("sent_by",), self.sent_by.markdown), (("what_to_do",), self.what_to_do.markdown)]
+        texts += [(("causes", i), cause.markdown) for i, cause in enumerate(self.causes)]
+        texts += [(("headers", i, "note"), h.note) for i, h in enumerate(self.headers)]
+        texts += [(("related", i, "note"), r.note) for i, r in enumerate(self.related)]
+        texts += [(("aliases", i, "note"), a.note) for i, a in enumerate(self.aliases)]
+        found += [(keys, ref) for keys, text in texts for ref in references_in(text)]
+        if self.checked:
+            found += [(("checked",), ref) for ref in self.checked.references]
+        return tuple(found)
+
+    @property
+    def citations(self) -> tuple[Reference, ...]:
+        """Every distinct RFC citation of this file, in order of first appearance."""
+        return tuple(dict.fromkeys(ref for _, ref in self.cited))
 
     @property
     def is_final(self) -> bool:
@@ -118,6 +185,7 @@ class CodeClass:
 
     key: str
     name: str
+    other_names: tuple[Alias, ...]
     summary: str
     description: Text
 

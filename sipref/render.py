@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,11 +13,14 @@ import jinja2
 from markupsafe import escape
 
 from sipref.model import (
+    references_in,
     CLASS_KEYS,
     DIRECTIONS,
     Code,
     Content,
     Mapping,
+    Reference,
+    Rfc,
     TemplateProblem,
     display_path,
 )
@@ -119,15 +123,6 @@ def codes_by_class(content: Content) -> dict[str, list[Code]]:
     return groups
 
 
-def mappings_for(content: Content, code: int) -> dict[str, list[Mapping]]:
-    """Return the mapping rows that mention code, by direction."""
-    rows: dict[str, list[Mapping]] = {direction: [] for direction in DIRECTIONS}
-    for mapping in content.mappings:
-        if mapping.code == code:
-            rows[mapping.direction].append(mapping)
-    return rows
-
-
 def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
     """Return the previous and next code pages, in numeric order."""
     numbers = sorted(content.codes)
@@ -161,23 +156,129 @@ def memoised(memo: Memo | None, key: str, inputs: Any, render: Any) -> str:
 def code_page_inputs(content: Content, code: Code, rows: tuple[Mapping, ...]) -> tuple:
     """Return everything codes/<code>.html shows, for comparison with the last rendering."""
     title = lambda other: other and (other.code, other.phrase)  # noqa: E731 - links show these
-    cited = sorted({r.rfc for r in code.references} | {h.reference.rfc for h in code.headers})
+    cited = sorted({r.rfc for r in page_references(code, q850_parts(code, rows))})
     return (code, tuple(map(title, neighbours(content, code))),
             tuple(title(content.codes[r.code]) for r in code.related), rows,
             tuple((row.cause, content.causes[row.cause]) for row in rows),
             tuple(content.rfcs[n] for n in cited), title(content.codes.get(code.code // 100 * 100)))
 
 
-def render_code_page(env: jinja2.Environment, content: Content, code: Code) -> str:
+@dataclass(frozen=True, slots=True)
+class Q850Part:
+    """One direction of a code page's Q.850 section: its rows, or what applies without one."""
+
+    anchor: str
+    heading: str
+    lead: str
+    rows: tuple[Mapping, ...]
+
+
+# Per direction: heading, the sentence above its rows, and the rule where the tables have no
+# row for the code (RFC 3398 §8.2.5 and §8.2.6.1; RFC 4497 §8.2.1.5, §8.4.1 and §8.4.4).
+Q850_DIRECTIONS = {
+    "sip-to-isup": ("SIP to ISUP", "A gateway that receives {code} releases the PSTN call with "
+                    "one of these causes."),
+    "isup-to-sip": ("ISUP to SIP", "A gateway sends {code} when the PSTN releases the call "
+                    "with one of these causes."),
+    "sip-to-qsig": ("SIP to QSIG", "A gateway that receives {code} clears the QSIG call with "
+                    "one of these causes."),
+    "qsig-to-sip": ("QSIG to SIP", "A gateway sends {code} when the QSIG side clears the call "
+                    "with one of these causes."),
+}
+Q850_UNMAPPED = {
+    "sip-to-isup": "RFC 3398 §8.2.6.1 lists no cause for {code}: a gateway that receives it "
+                   "releases the PSTN call with cause 31 (Normal, unspecified), the default it "
+                   "gives for responses it does not list.",
+    "isup-to-sip": "No ISUP cause maps to {code} in the table of RFC 3398 §7.2.4.1.",
+    "sip-to-qsig": "RFC 4497 §8.4.4 lists no cause for {code}: a gateway that receives it "
+                   "clears the QSIG call with cause 31 (Normal, unspecified), the default for "
+                   "responses not in its Table 2.",
+    "qsig-to-sip": "No QSIG cause maps to {code} in Table 1 of RFC 4497 §8.4.1.",
+}
+Q850_REDIRECTION = {
+    "sip-to-isup": "RFC 3398 §8.2.5: a gateway that receives a 3xx SHOULD try the addresses in "
+                   "its Contact header fields with new call attempts; it MAY instead release "
+                   "the PSTN call with a redirection indicator (23) and the new number.",
+    "sip-to-qsig": "RFC 4497 §8.2.1.5: a gateway that receives a 3xx acts on it as RFC 3261 "
+                   "says, normally with a new INVITE, and sends no QSIG message unless it "
+                   "supports the QSIG Call Diversion service.",
+}
+Q850_DEFAULT_RESPONSE = {  # the response for a cause that neither table lists
+    "isup-to-sip": " A cause the table does not list SHOULD also become 500 (RFC 3398 §7.2.4.1).",
+    "qsig-to-sip": " A cause Table 1 does not list SHALL also become 500 (RFC 4497 §8.4.1).",
+}
+
+
+def q850_parts(code: Code, rows: tuple[Mapping, ...]) -> tuple[Q850Part, ...]:
+    """Return the four directions of a code page's Q.850 section; none for a 1xx or 2xx code
+    that no table names, since gateways map only redirections and failures."""
+    if code.code < 300 and not rows:
+        return ()
+    parts = []
+    for direction, (heading, lead) in Q850_DIRECTIONS.items():
+        found = tuple(row for row in rows if row.direction == direction)
+        if not found:
+            rules = Q850_REDIRECTION if code.class_key == "3xx" else {}
+            lead = rules.get(direction, Q850_UNMAPPED[direction])
+        if code.code == 500:
+            lead += Q850_DEFAULT_RESPONSE.get(direction, "")
+        parts.append(Q850Part(f"q850-{direction}", heading, lead.format(code=code.code), found))
+    return tuple(parts)
+
+
+# What every code page says beside its own content, with the sections it cites.
+MESSAGE_RULE = Reference(3261, "8.2.6.2")      # To tag; Via, From, Call-ID, CSeq copied
+REASON_IN_RESPONSES = Reference(6432, "3")     # any response but 100 may carry a Q.850 Reason
+ERROR_INFO = Reference(3261, "20.18")          # Error-Info in 3xx to 6xx
+UNKNOWN_CODE_RULE = Reference(3261, "8.1.3.2")  # an unknown code is treated as its x00
+
+
+def page_references(code: Code, parts: tuple[Q850Part, ...]) -> list[Reference]:
+    """Return every citation a code page makes, in order: its file's, then the Q.850 rows and
+    the page's own text."""
+    found = list(code.citations)
+    found += [row.reference for part in parts for row in part.rows]
+    found += [ref for part in parts for ref in references_in(part.lead)]
+    if parts:
+        found += [Reference(3398, None), Reference(4497, None)]
+    found.append(MESSAGE_RULE)
+    if code.code != 100:
+        found.append(REASON_IN_RESPONSES)
+    if code.code >= 300:
+        found.append(ERROR_INFO)
+    if code.status == "non-standard":
+        found.append(UNKNOWN_CODE_RULE)
+    return list(dict.fromkeys(found))
+
+
+def grouped_references(references: list[Reference],
+                       rfcs: dict[int, Rfc]) -> list[tuple[Rfc, list[Reference]]]:
+    """Return the cited RFCs in order of first citation, each with its cited sections."""
+    groups: dict[int, list[Reference]] = {}
+    for reference in references:
+        sections = groups.setdefault(reference.rfc, [])
+        if reference.section and reference not in sections:
+            sections.append(reference)
+    def numeric(reference: Reference) -> tuple:
+        return tuple((0, int(p)) if p.isdigit() else (1, p) for p in reference.section.split("."))
+
+    return [(rfcs[number], sorted(sections, key=numeric)) for number, sections in groups.items()]
+
+
+def render_code_page(env: jinja2.Environment, content: Content, code: Code,
+                     rows: tuple[Mapping, ...]) -> str:
     """Return the HTML of codes/<code>.html."""
     previous, following = neighbours(content, code)
+    parts = q850_parts(code, rows)
     return render_template(
         env, "code.html", code.url, **page_context(content, code.url),
         code=code, code_class=content.classes[code.class_key],
         previous=previous, following=following,
         related=[(content.codes[r.code], r.note) for r in code.related],
-        mappings=mappings_for(content, code.code), causes=content.causes,
-        rfcs=content.rfcs, show_q850=code.code >= 400,
+        q850_parts=parts, causes=content.causes, rfcs=content.rfcs,
+        references=grouped_references(page_references(code, parts), content.rfcs),
+        rules={"message": MESSAGE_RULE, "reason": REASON_IN_RESPONSES,
+               "error_info": ERROR_INFO, "unknown_code": UNKNOWN_CODE_RULE},
         x00=content.codes.get(code.code // 100 * 100),
     )
 
@@ -213,7 +314,7 @@ def page_jobs(env: jinja2.Environment, content: Content,
     jobs += [page(f"classes/{key}.html", "class.html", tuple(groups[key]),
                   code_class=content.classes[key], codes=groups[key]) for key in CLASS_KEYS]
     jobs += [(code.url, (frame, code_page_inputs(content, code, rows[code.code])),
-              lambda code=code: render_code_page(env, content, code))
+              lambda code=code: render_code_page(env, content, code, rows[code.code]))
              for code in (content.codes[n] for n in sorted(content.codes))]
     jobs.append(page("404.html", "404.html", titles,
                      base_path=urlsplit(content.site.base_url).path, codes=sorted(content.codes)))
@@ -235,7 +336,18 @@ def render_pages(memo: Memo | None, jobs: list[PageJob], processes: int) -> dict
 
 
 def build_search_index(content: Content) -> list[dict]:
-    """Return one search entry per code, in code order; the same data feeds both index files."""
+    """Return one search entry per class and per code, each class before its codes; the same
+    data feeds both index files. A class is found by its other names too ("Client Error")."""
+    classes = [{"code": c.key, "phrase": c.name, "class": c.key, "summary": c.summary,
+                "status": "standard", "url": c.url,
+                "aliases": [other.phrase for other in c.other_names], "keywords": ["class"]}
+               for c in content.classes.values()]
+    return sorted(classes + build_code_entries(content),
+                  key=lambda entry: (entry["class"], entry["code"] != entry["class"]))
+
+
+def build_code_entries(content: Content) -> list[dict]:
+    """Return one search entry per code, in code order."""
     return [
         {
             "code": code.code,
@@ -264,8 +376,9 @@ def render_search_files(content: Content) -> dict[str, str]:
 API_VERSION = 1
 
 
-def code_record(content: Content, code: Code) -> dict:
-    """Return the public JSON record of one code (codes.json, codes/<code>.json)."""
+def code_record(content: Content, code: Code, rows: tuple[Mapping, ...]) -> dict:
+    """Return the public JSON record of one code (codes.json, codes/<code>.json); rows are
+    the code's Q.850 mappings."""
     reference = lambda ref: {"rfc": ref.rfc, "section": ref.section, "url": ref.url}  # noqa: E731
     return {
         "code": code.code,
@@ -277,6 +390,7 @@ def code_record(content: Content, code: Code) -> dict:
         "url": code.url,
         "page": content.site.base_url + code.url,
         "references": [reference(ref) for ref in code.references],
+        "cited": [reference(ref) for ref in page_references(code, q850_parts(code, rows))],
         "aliases": [{"phrase": a.phrase, "note": a.note} for a in code.aliases],
         "keywords": list(code.keywords),
         "description": code.description.markdown,
@@ -287,9 +401,13 @@ def code_record(content: Content, code: Code) -> dict:
                      "reference": reference(h.reference)} for h in code.headers],
         "example": code.example,
         "related": [{"code": r.code, "note": r.note} for r in code.related],
+        "checked": code.checked and {
+            "month": code.checked.month, "label": f"Checked against {code.checked.label}",
+            "against": [reference(ref) for ref in code.checked.references],
+            "sources": list(code.checked.sources)},
         "q850": [{"direction": m.direction, "cause": m.cause, "cause_name": content.causes[m.cause],
                   "note": m.note, "reference": reference(m.reference)}
-                 for m in content.mappings if m.code == code.code],
+                 for m in rows],
     }
 
 
@@ -303,7 +421,7 @@ def render_code_records(content: Content, memo: Memo | None,
         inputs = (code, content.site.base_url, rows[code.code],
                   tuple(content.causes[row.cause] for row in rows[code.code]))
         return memoised(memo, f"record:{code.code}", inputs,
-                        lambda: encode(code_record(content, code)))
+                        lambda: encode(code_record(content, code, rows[code.code])))
 
     header = encode({"version": API_VERSION, "content_version": content.site.version})[:-1]
     records = {n: record(content.codes[n]) for n in sorted(content.codes)}

@@ -16,7 +16,7 @@ import build  # noqa: E402
 DATA = Path(__file__).parent / "data"
 
 CLASS_NAMES = {"1xx": "Provisional", "2xx": "Successful", "3xx": "Redirection",
-               "4xx": "Client Failure", "5xx": "Server Failure", "6xx": "Global Failure"}
+               "4xx": "Request Failure", "5xx": "Server Failure", "6xx": "Global Failures"}
 
 
 def code_fields(code: int, phrase: str, /, **overrides: object) -> dict:
@@ -62,7 +62,9 @@ def content(tmp_path: Path) -> Path:
         key: {"name": name, "summary": f"{name} responses.", "description": f"About {key}."}
         for key, name in CLASS_NAMES.items()})
     write_yaml(root / "rfcs.yaml", {3261: {"title": "SIP", "status": "Proposed Standard"},
-                                    3398: {"title": "ISUP mapping", "status": "Proposed Standard"}})
+                                    3398: {"title": "ISUP mapping", "status": "Proposed Standard"},
+                                    4497: {"title": "QSIG mapping", "status": "Best Current Practice"},
+                                    6432: {"title": "Q.850 in Reason", "status": "Proposed Standard"}})
     write_yaml(root / "q850.yaml", {
         "causes": [{"cause": 17, "name": "User busy"}],
         "mappings": [{"direction": "isup-to-sip", "cause": 17, "code": 486,

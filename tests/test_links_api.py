@@ -156,7 +156,7 @@ def test_unknown_code_is_explained_in_the_browser(browser, server: str) -> None:
     text = page.locator("main").inner_text()
     assert page.locator("h1").inner_text() == "SIP 499: no page here"
     assert "499 is not a registered response code" in text
-    assert "4xx Client Failure" in text
+    assert "4xx Request Failure" in text
     assert page.locator("#unknown-code a[href='codes/400.html']").count() == 1
     assert page.locator("#unknown-code a[href='classes/4xx.html']").count() == 1
     styles = page.evaluate("getComputedStyle(document.body).maxWidth")

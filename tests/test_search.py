@@ -11,7 +11,9 @@ from conftest import run_build, write_code
 QUERIES = [
     ("487", 487),                          # a code
     ("48", 480),                           # a code prefix
-    ("4xx", 400),                          # a class
+    ("4xx", "4xx"),                        # a class: its page, then its codes
+    ("client error", "4xx"),               # a class by its RFC 3261 §7.2 name
+    ("Client Failure", "4xx"),             # a class by a name in common use
     ("request terminated", 487),           # a phrase
     ("Busy", 486),                         # a phrase word, case-insensitive
     ("Bad Identity-Info", 436),            # a former name (RFC 4474)
@@ -69,7 +71,7 @@ def type_query(page, query: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("query", "first"), QUERIES)
-def test_query_finds_the_right_code_first(page, query: str, first: int) -> None:
+def test_query_finds_the_right_code_first(page, query: str, first: int | str) -> None:
     page.goto(page.site_url + "codes/200.html")
     results = type_query(page, query)
     assert results, f"no results for {query!r}"

@@ -12,12 +12,12 @@ const EXACT_CODE = 7, CODE_PREFIX = 6, PHRASE_WORD = 5, PHRASE_PREFIX = 4, ALIAS
 
 function prepare(entries) {
   const vocabulary = new Set();
-  const prepared = entries.map((entry) => {
+  const prepared = entries.map((entry, order) => {
     const phrase = wordsOf(entry.phrase);
     const alias = wordsOf([...(entry.aliases || []), ...(entry.keywords || [])].join(" "));
     const summary = wordsOf(entry.summary);
     phrase.concat(alias).forEach((word) => vocabulary.add(word));
-    return { entry, code: String(entry.code), phrase, alias, summary };
+    return { entry, order, code: String(entry.code), phrase, alias, summary };
   });
   return { prepared, vocabulary: [...vocabulary], near: new Map() };
 }
@@ -84,7 +84,8 @@ function search(index, query, limit = 20) {
   const { words, typos } = parseQuery(query, index);
   if (!words.length) return [];
   // A known code anywhere in the query ("Status: 503", "reason=486") makes other words optional.
-  const codes = new Set(index.prepared.map((item) => item.code));
+  const codes = new Set(index.prepared.filter((item) => /^\d+$/.test(item.code))
+    .map((item) => item.code));
   const logCodes = words.filter((w) => codes.has(w));
   const scored = [];
   for (const item of index.prepared) {
@@ -94,7 +95,7 @@ function search(index, query, limit = 20) {
     const rank = exact ? EXACT_CODE : Math.min(...tiers);
     scored.push({ item, rank, total: tiers.reduce((a, b) => a + b, 0) });
   }
-  scored.sort((a, b) => b.rank - a.rank || b.total - a.total || a.item.code - b.item.code);
+  scored.sort((a, b) => b.rank - a.rank || b.total - a.total || a.item.order - b.item.order);
   return scored.slice(0, limit).map((s) => s.item.entry);
 }
 
