@@ -69,6 +69,7 @@ def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
                        for name in ("description", "sent_by", "what_to_do")}
     causes = check_causes(check, renderer, fields)
     headers = check_list(check, fields, "headers", check_header, allow_empty=True)
+    check_repeated_headers(check, headers or [])
     example = check_example(check, fields, code, phrase)
     related = check_list(check, fields, "related", check_related)
     checked = check_checked(check, fields["checked"]) if "checked" in fields else None
@@ -115,6 +116,19 @@ def check_header(check: Checker, data: Any, keys: tuple[str | int, ...]) -> Head
     if None in (name, requirement, reference, note):
         return None
     return HeaderRule(name, requirement, reference, note)
+
+
+def check_repeated_headers(check: Checker, headers: list[HeaderRule]) -> None:
+    """A header listed twice must say in each row when that row applies: two levels for one
+    header with nothing to tell them apart contradict each other."""
+    notes: dict[str, list[str]] = {}
+    for index, header in enumerate(headers):
+        seen = notes.setdefault(header.name, [])
+        if seen and (not header.note or not seen[0] or header.note in seen):
+            check.fail(("headers", index, "name"), f"header '{header.name}' is listed again; "
+                       "give each of its rows a note saying when that row applies, or merge "
+                       "them")
+        seen.append(header.note)
 
 
 def check_related(check: Checker, data: Any, keys: tuple[str | int, ...]) -> Related | None:
