@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from sipref.model import Problem, Reference, display_path
-from sipref.yamlfile import line_of
+from sipref.yamlfile import SHOWN_LENGTH, escaped, line_of, shown_text
+
+# After this many problems of one kind in one file, the rest are counted, not listed: a file
+# with 2,000 misspelt fields needs the first few to see the pattern, not 2,000 lines.
+MAX_PROBLEMS_OF_A_KIND = 20
 
 
 class Checker:
@@ -35,10 +39,8 @@ class Checker:
                           "see content/README.md")
         for name in data:
             if name not in allowed:
-                hint = difflib.get_close_matches(str(name), sorted(allowed), n=1)
-                advice = f"did you mean '{hint[0]}'?" if hint else \
-                    "allowed: " + ", ".join(sorted(allowed))
-                self.fail(keys + (name,), f"unknown field '{name}' in {what} ({advice})")
+                self.fail(keys + (name,), f"unknown field '{escaped(str(name)[:SHOWN_LENGTH])}' "
+                          f"in {what} ({field_advice(str(name), allowed)})")
         return data
 
     def text(self, data: dict, keys: tuple[str | int, ...], name: str, *,
@@ -54,6 +56,9 @@ class Checker:
         if one_line and "\n" in value:
             self.fail(where, f"'{name}' must be on one line, found a line break; "
                       "use a folded scalar (>-) or one line")
+            return None
+        if one_line and "\t" in value:
+            self.fail(where, f"'{name}' must be one line of text, found a tab; use a space")
             return None
         if limit is not None and len(value) > limit:
             self.fail(where, f"'{name}' must be at most {limit} characters, "
@@ -98,6 +103,42 @@ class Checker:
         return value
 
 
+def field_advice(name: str, allowed: set[str]) -> str:
+    """Return "did you mean 'summary'?" for a near miss, else the allowed names."""
+    # A name longer than any field cannot be a typo of one, and comparing it costs time
+    # that grows with its length.
+    hint = difflib.get_close_matches(name, sorted(allowed), n=1) \
+        if len(name) <= SHOWN_LENGTH else []
+    return f"did you mean '{hint[0]}'?" if hint else "allowed: " + ", ".join(sorted(allowed))
+
+
+def limit_problems(problems: list[Problem]) -> list[Problem]:
+    """Return problems sorted, keeping the first MAX_PROBLEMS_OF_A_KIND of each kind per file
+    and one line saying how many more of that kind there are."""
+    by_kind: dict[tuple[str, str], list[Problem]] = {}
+    for problem in sorted(problems):
+        by_kind.setdefault((problem.path, problem_kind(problem.message)), []).append(problem)
+    kept = []
+    for group in by_kind.values():
+        kept += group[:MAX_PROBLEMS_OF_A_KIND]
+        if len(group) > MAX_PROBLEMS_OF_A_KIND:
+            first_hidden = group[MAX_PROBLEMS_OF_A_KIND]
+            kept.append(Problem(first_hidden.path, first_hidden.line,
+                                f"{len(group) - MAX_PROBLEMS_OF_A_KIND:,} more problems like the "
+                                f"one at line {group[0].line} are not listed; fix those and "
+                                "build again"))
+    return sorted(kept)
+
+
+# What varies between two problems of one kind: names, found values, numbers, hints.
+VARYING_PARTS = re.compile(r"'[^']*'|\"[^\"]*\"|\([^)]*\)|\d+")
+
+
+def problem_kind(message: str) -> str:
+    """Return message with its names, values and numbers blanked out: what kind it is."""
+    return VARYING_PARTS.sub("_", message)
+
+
 def kind_of(value: Any) -> str:
     """Describe a YAML value's type in plain words."""
     if value is None:
@@ -105,11 +146,14 @@ def kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
     if isinstance(value, int):
-        return f"a number ({value})"
+        digits = str(value)
+        shown = digits if len(digits) <= SHOWN_LENGTH else f"{digits[:SHOWN_LENGTH]}…, " \
+            f"{len(digits):,} digits"
+        return f"a number ({shown})"
     if isinstance(value, float):
         return f"a decimal number ({value})"
     if isinstance(value, str):
-        return f'text "{value[:40]}"' if value.strip() else "empty text"
+        return f"text {shown_text(value)}" if value.strip() else "empty text"
     if isinstance(value, list):
         return "an empty list" if not value else "a list"
     if isinstance(value, dict):
@@ -119,7 +163,7 @@ def kind_of(value: Any) -> str:
 
 def shown_value(value: Any) -> str:
     """Quote a found value for an error message."""
-    return f'"{value}"' if isinstance(value, str) else kind_of(value)
+    return shown_text(value) if isinstance(value, str) else kind_of(value)
 
 
 SECTION_PATTERN = re.compile(r"^(?:[A-Z]|\d+)(?:\.\d+)*$")

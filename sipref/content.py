@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from sipref.checker import Checker, check_reference, kind_of, shown_value
+from sipref.checker import Checker, check_reference, kind_of, limit_problems, shown_value
 from sipref.markdown_text import MarkdownRenderer, check_markdown, markdown_value
 from sipref.model import (
     CLASS_KEYS,
@@ -30,7 +30,7 @@ from sipref.model import (
     display_path,
 )
 from sipref.parallel import map_forked
-from sipref.yamlfile import read_yaml
+from sipref.yamlfile import escaped, read_yaml, shown_text
 
 SUMMARY_LIMIT = 200
 # RFCs every code page cites in text of its own (the header and Q.850 sections).
@@ -280,18 +280,32 @@ def validate_site(path: Path, data: Any, base_url: str | None,
     return Site(title, description, normalise_base_url(base_url or url), version, date)
 
 
+# The base URLs every parser reads alike (WHATWG URL, urllib, a shell): a scheme, a host name
+# or IPv6 literal, a port, a path of plain characters; no user name, backslash or space.
+BASE_URL = re.compile(r"(?P<scheme>https?)://(?P<host>[a-z0-9.-]+|\[[0-9a-f:.]+\])"
+                      r"(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~%/+-]*)?", re.I)
+
+
 def base_url_error(url: str) -> str | None:
     """Return why url is not a usable base URL, or None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
-            or parts.fragment:
+    found = shown_text(url, 80)
+    if "?" in url or "#" in url:
+        return f"base URL must not have a query (?) or fragment (#), found {found}; give the " \
+               "address of the folder the site is served from, such as https://example.org/sip/"
+    match = BASE_URL.fullmatch(url)
+    if match is None or not match["host"].strip(".") or int(match["port"] or 0) > 65535:
         return f"base URL must be an absolute http(s) URL such as https://example.org/sip/, " \
-               f"found \"{url}\""
+               f"found {found}"
     return None
 
 
 def normalise_base_url(url: str) -> str:
-    """Return url ending in exactly one slash."""
+    """Return url with its scheme and host in lowercase (as browsers write them) and ending in
+    exactly one slash."""
+    match = BASE_URL.fullmatch(url)
+    if match is not None:
+        url = f"{match['scheme'].lower()}://{match['host'].lower()}" \
+              f"{':' + match['port'] if match['port'] else ''}{match['path'] or ''}"
     return url.rstrip("/") + "/"
 
 
@@ -416,10 +430,10 @@ def load_content(content_dir: Path, base_url: str | None = None,
     """
     cache = {} if cache is None else cache
     codes_dir = content_dir / "codes"
-    known_codes = frozenset(int(p.name[:3]) for p in codes_dir.glob("*.yaml")
-                            if CODE_FILE.match(p.name))
-    renderer = MarkdownRenderer(known_codes)
     found = find_code_files(codes_dir)
+    # Only what find_code_files accepts is a page to link to: not a folder named 699.yaml.
+    known_codes = frozenset(int(entry.name[:3]) for entry in found if isinstance(entry, Path))
+    renderer = MarkdownRenderer(known_codes)
     files = [content_dir / name for name in TOP_LEVEL_FILES]
     files += [entry for entry in found if isinstance(entry, Path)]
     keys = {path: (file_stamp(path), known_codes, base_url) for path in files}
@@ -475,12 +489,12 @@ def check_top_level_file(path: Path, base_url: str | None,
                          renderer: MarkdownRenderer) -> tuple[Any, list[Problem]]:
     """Read and validate one of TOP_LEVEL_FILES; return its value and its problems."""
     empty = {"site.yaml": None, "classes.yaml": {}, "rfcs.yaml": {}, "q850.yaml": ({}, ())}
-    if not path.is_file():
+    if not os.path.lexists(path):  # a broken link is not missing: read_yaml says what it is
         return empty[path.name], [Problem(display_path(path), 1, f"missing file {path.name}; "
                                           "see content/README.md")]
-    data, problem = read_yaml(path)
-    if problem:
-        return empty[path.name], [problem]
+    data, unreadable = read_yaml(path)
+    if unreadable:
+        return empty[path.name], limit_problems(unreadable)
     problems: list[Problem] = []
     if path.name == "site.yaml":
         value: Any = validate_site(path, data, base_url, problems)
@@ -490,24 +504,35 @@ def check_top_level_file(path: Path, base_url: str | None,
         value = validate_rfcs(path, data, problems)
     else:
         value = validate_q850(path, data, problems)
-    return value, problems
+    return value, limit_problems(problems)
 
 
-CODE_FILE = re.compile(r"^[1-6]\d\d\.yaml$")
+CODE_FILE = re.compile(r"^[1-6][0-9][0-9]\.yaml$")  # ASCII digits: \d would take "1٤٨"
 
 
 def find_code_files(codes_dir: Path) -> list[Problem | Path]:
     """Return, in file order, what codes_dir holds: a code file's path, or a Problem for a
-    file that is not named like one."""
+    file that is not named like one or a folder that is."""
     if not codes_dir.is_dir():
         return [Problem(display_path(codes_dir), 1, "missing folder codes/; add one YAML file "
                         "per response code")]
+    try:
+        paths = sorted(codes_dir.iterdir())
+    except OSError as err:
+        return [Problem(display_path(codes_dir), 1, f"cannot list the folder ({err.strerror}); "
+                        "make it readable")]
     found: list[Problem | Path] = []
-    for path in sorted(codes_dir.iterdir()):
-        if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
+    for path in paths:
+        shown = escaped(display_path(path))  # a file name can hold a terminal escape
+        if path.is_dir():
+            if CODE_FILE.match(path.name):
+                found.append(Problem(shown, 1, "is a folder, not a code file; remove it or "
+                                     "rename it"))
+            continue  # other folders (an editor's, a backup) are not content
+        if path.name.startswith(".") and path.suffix != ".yaml":
             continue  # editor swap files and the like
         if not CODE_FILE.match(path.name):
-            found.append(Problem(display_path(path), 1, f"file name '{path.name}' is not a "
+            found.append(Problem(shown, 1, f"file name '{escaped(path.name)}' is not a "
                                  "code file; name it <code>.yaml, e.g. 487.yaml"))
             continue
         found.append(path)
@@ -532,8 +557,8 @@ def collect_codes(codes_dir: Path, found: list[Problem | Path],
 
 def check_code_file(path: Path, renderer: MarkdownRenderer) -> tuple[Code | None, list[Problem]]:
     """Read and validate one code file; return its Code (or None) and its problems."""
-    data, problem = read_yaml(path)
-    if problem:
-        return None, [problem]
+    data, unreadable = read_yaml(path)
+    if unreadable:
+        return None, limit_problems(unreadable)
     problems: list[Problem] = []
-    return validate_code(path, data, renderer, problems), problems
+    return validate_code(path, data, renderer, problems), limit_problems(problems)

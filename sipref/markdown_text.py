@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import html as html_entities
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 import markdown
 from markupsafe import Markup
 
 from sipref.checker import Checker
 from sipref.model import Text
+from sipref.yamlfile import SHOWN_LENGTH, UNPRINTABLE, escaped
 
 EXTERNAL_HOSTS = ("www.rfc-editor.org", "rfc-editor.org", "www.iana.org", "iana.org",
                   "datatracker.ietf.org")
@@ -85,15 +86,18 @@ OUTLINE_RULES = {
 
 def outline_problems(html: str) -> list[str]:
     """Return a problem for each kind of element in html that a field must not contain."""
-    problems = {}
+    problems: dict[str, str] = {}
     for element in OUTLINE_ELEMENT.finditer(html):
         tag, attributes = element.groups()
         what, advice = OUTLINE_RULES["h" if tag[1:].isdigit() else tag]
+        if what in problems:
+            continue  # one message per kind; the text of 35,000 more headings is not needed
         alt = re.search(r'alt="([^"]*)"', attributes)
-        text = alt.group(1) if alt else re.sub(r"<[^>]*>", "", html[element.end():].split("</")[0])
+        end = html.find("</", element.end())
+        text = alt.group(1) if alt else \
+            re.sub(r"<[^>]*>", "", html[element.end():end if end >= 0 else len(html)])
         found = "a rule" if tag == "hr" else repr(text.strip()[:40])
-        problems.setdefault(what, f"{what} are not allowed in a Markdown field, found "
-                            f"{found}; {advice}")
+        problems[what] = f"{what} are not allowed in a Markdown field, found {found}; {advice}"
     return list(problems.values())
 
 
@@ -108,7 +112,14 @@ def find_raw_html(text: str) -> list[str]:
 
 
 HREF = re.compile(r'(href|src)="([^"]*)"')
-CODE_LINK = re.compile(r"^(\d{3})\.html(?:#([a-z0-9-]+))?$")
+# ASCII digits only: \d would let "٤٨٦.html" stand for 486.
+CODE_LINK = re.compile(r"([0-9]{3})\.html(?:#([a-z0-9-]+))?")
+# A link as the URL standard splits it: scheme, then for http(s) two slashes, the authority
+# (up to the first /, ? or #) and the rest. Backslashes, spaces and controls, which browsers
+# turn into slashes or drop before splitting, are refused before this is used.
+ABSOLUTE_LINK = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?P<slashes>//)?"
+                           r"(?P<authority>[^/?#]*)(?P<rest>.*)", re.S)
+BROWSER_CHANGED = re.compile(r"[\s\\]|" + UNPRINTABLE.pattern)
 SECTION_IDS = ("summary", "description", "sent-by", "causes", "what-to-do", "headers", "example",
                "related", "q850", "references")
 
@@ -120,23 +131,54 @@ def rewrite_links(html: str, code_prefix: str,
 
     def fix(match: re.Match[str]) -> str:
         attribute, target = match.group(1), match.group(2)
-        if code_link := CODE_LINK.match(target):
+        link = html_entities.unescape(target)  # as a browser reads the attribute: &#92; is \\
+        shown = escaped(link if len(link) <= 2 * SHOWN_LENGTH else link[:2 * SHOWN_LENGTH] + "…")
+        if "&#" in target:  # Python drops &#27; where a browser keeps the character
+            problems.append(f"link to '{escaped(target[:2 * SHOWN_LENGTH])}' has a character "
+                            "reference (&#…;) in it; write the character itself")
+            return match.group(0)
+        if code_link := CODE_LINK.fullmatch(link):
             number, anchor = int(code_link.group(1)), code_link.group(2)
             if number not in known_codes:
-                problems.append(f"link to '{target}': code {number} has no page; link an "
+                problems.append(f"link to '{shown}': code {number} has no page; link an "
                                 "existing code")
             elif anchor is not None and anchor not in SECTION_IDS:
-                problems.append(f"link to '{target}': '#{anchor}' is not a section of a code "
+                problems.append(f"link to '{shown}': '#{anchor}' is not a section of a code "
                                 f"page; use one of {', '.join(SECTION_IDS)}")
             return f'{attribute}="{code_prefix}{target}"'
-        parts = urlsplit(target.replace("&amp;", "&"))
-        if parts.scheme in ("http", "https") and parts.hostname in EXTERNAL_HOSTS:
-            return match.group(0)
-        problems.append(f"link to '{target}' is not allowed; link a code as NNN.html or "
-                        f"an RFC at https://www.rfc-editor.org/ ({', '.join(EXTERNAL_HOSTS)})")
+        if refusal := external_link_problem(link):
+            problems.append(f"link to '{shown}' {refusal}")
         return match.group(0)
 
     return HREF.sub(fix, html), problems
+
+
+ALLOWED_LINKS = "link a code as NNN.html or an RFC at https://www.rfc-editor.org/ " \
+    f"({', '.join(EXTERNAL_HOSTS)})"
+
+
+def external_link_problem(link: str) -> str | None:
+    """Return why link is not an allowed link to another site, or None if it is one.
+
+    The link is read the way the URL standard (and so every browser) reads it, and anything
+    a browser would read differently from what it looks like is refused outright: a
+    backslash (a slash in http links, so evil.example\\@www.rfc-editor.org goes to
+    evil.example), spaces, tabs and line breaks (dropped), a user name before an @, a link
+    with no scheme. Scheme and host compare in lowercase, as browsers write them."""
+    if BROWSER_CHANGED.search(link):
+        return "has a backslash, a space, a tab, a line break or a control character in it, " \
+               "which browsers change or drop; write the address without them"
+    if link.startswith("//"):
+        return "has no scheme; write the address in full, starting with https://"
+    parts = ABSOLUTE_LINK.fullmatch(link)
+    if parts is None or parts["scheme"].lower() not in ("http", "https") \
+            or not parts["slashes"]:
+        return f"is not allowed; {ALLOWED_LINKS}"
+    if "@" in parts["authority"]:
+        return "has a user name (the part before @) in it; remove it and link the site itself"
+    if parts["authority"].lower() not in EXTERNAL_HOSTS:
+        return f"is not allowed; {ALLOWED_LINKS}"
+    return None
 
 
 def check_markdown(check: Checker, renderer: MarkdownRenderer, data: dict,
