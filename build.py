@@ -117,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         from sipref.incremental import Rebuilder
         if options.base_url is None:  # links in 404.html resolve from the server's root
             options = dataclasses.replace(options, base_url=f"http://127.0.0.1:{options.port}/")
-        check_output_dir(options.out, ROOT)
+        try:
+            check_output_dir(options.out, ROOT)
+        except BuildError as err:
+            print(err, file=sys.stderr)
+            return 1
         rebuild = Rebuilder(options.content, options.templates, options.out, options.base_url)
         return serve.run(options.out, [options.content, options.templates], rebuild,
                          options.port)
