@@ -113,10 +113,10 @@ def field_advice(name: str, allowed: set[str]) -> str:
 
 
 def limit_problems(problems: list[Problem]) -> list[Problem]:
-    """Return problems sorted, keeping the first MAX_PROBLEMS_OF_A_KIND of each kind per file
-    and one line saying how many more of that kind there are."""
+    """Return problems, keeping the first MAX_PROBLEMS_OF_A_KIND of each kind per file (in the
+    order they were found) and one line saying how many more of that kind there are."""
     by_kind: dict[tuple[str, str], list[Problem]] = {}
-    for problem in sorted(problems):
+    for problem in problems:
         by_kind.setdefault((problem.path, problem_kind(problem.message)), []).append(problem)
     kept = []
     for group in by_kind.values():
@@ -127,7 +127,7 @@ def limit_problems(problems: list[Problem]) -> list[Problem]:
                                 f"{len(group) - MAX_PROBLEMS_OF_A_KIND:,} more problems like the "
                                 f"one at line {group[0].line} are not listed; fix those and "
                                 "build again"))
-    return sorted(kept)
+    return kept
 
 
 # What varies between two problems of one kind: names, found values, numbers, hints.
