@@ -8,17 +8,20 @@ stops the build before the output directory is touched. This file is the command
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
+import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sipref.content import base_url_error, load_content
 from sipref.model import BuildError, display_path
 from sipref.parallel import usable_cpus
 from sipref.render import make_env, render_site
-from sipref.write import check_output_dir, remove_leftovers, write_site
+from sipref.write import check_output_dir, describe_os_error, remove_leftovers, write_site
 
 ROOT = Path(__file__).resolve().parent
 
@@ -75,7 +78,7 @@ def parse_args(argv: list[str] | None) -> Options:
 
 def build(options: Options) -> int:
     """Build the site described by options and return the number of files written."""
-    check_output_dir(options.out, ROOT)
+    check_output_dir(options.out, [options.content, options.templates], ROOT)
     remove_leftovers(options.out.resolve())  # first, so a failed build still restores a site
     processes = usable_cpus()
     content = load_content(options.content, options.base_url, processes=processes)
@@ -85,32 +88,82 @@ def build(options: Options) -> int:
 
 def bundle(options: Options) -> Path:
     """Build the offline edition into a reproducible zip and return its path."""
-    from sipref.bundle import write_bundle  # zipfile costs an import only this command needs
+    from sipref.bundle import check_dist, write_bundle, zip_timestamp  # zipfile: only here
+    stamp = zip_timestamp(os.environ.get("SOURCE_DATE_EPOCH"))  # before the work it would waste
+    check_dist(options.dist)
     processes = usable_cpus()
     content = load_content(options.content, options.base_url, processes=processes)
     pages = render_site(content, make_env(options.templates, offline=True), processes=processes)
     name = f"sip-response-codes-{content.site.version}"
     zip_path = options.dist / f"{name}.zip"
-    write_bundle(pages, options.templates / "static", zip_path, name)
+    write_bundle(pages, options.templates / "static", zip_path, name, stamp)
     return zip_path
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so the same clean-up runs."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    """Turn SIGTERM into Terminated (forked workers inherit this and send it back)."""
+    raise Terminated
+
+
+@contextlib.contextmanager
+def terminate_as_exception() -> Iterator[None]:
+    """Within the block, SIGTERM raises Terminated; outside, it does what it did before."""
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread (a test calling main): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_reporting(work: Callable[[], str], kept: str) -> int:
+    """Run work and print the line it returns; print a mistake, an error of the machine or an
+    interruption as one line instead, saying what was kept, and return the exit status."""
+    try:
+        with terminate_as_exception():
+            print(work(), file=sys.stderr)
+        return 0
+    except BuildError as err:
+        print(err, file=sys.stderr)
+        return 1
+    except OSError as err:  # the stages name the files they fail on; this one may not
+        print(describe_os_error(err, None, f"fix it and try again; {kept} left as it was"),
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"interrupted; {kept} left as it was", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Terminated:
+        print(f"terminated; {kept} left as it was", file=sys.stderr)
+        return 128 + signal.SIGTERM
 
 
 def timed_build(options: Options) -> int:
     """Build once, report the result on stderr, and return the exit status."""
-    started = time.perf_counter()
-    try:
+    def work() -> str:
+        started = time.perf_counter()
         written = build(options)
-    except BuildError as err:
-        print(err, file=sys.stderr)
-        return 1
-    elapsed = time.perf_counter() - started
-    print(f"{display_path(options.out)}: {written} files written in {elapsed:.2f} s",
-          file=sys.stderr)
-    return 0
+        elapsed = time.perf_counter() - started
+        return f"{display_path(options.out)}: {written} files written in {elapsed:.2f} s"
+
+    return run_reporting(work, display_path(options.out))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # every relative path, and each message's paths, start there
+        print("build.py: the working folder no longer exists; cd into a folder that does and "
+              "run it again", file=sys.stderr)
+        return 1
     options = parse_args(argv)
     if options.command == "serve":
         from sipref import serve  # http.server costs an import only this command needs
@@ -118,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if options.base_url is None:  # links in 404.html resolve from the server's root
             options = dataclasses.replace(options, base_url=f"http://127.0.0.1:{options.port}/")
         try:
-            check_output_dir(options.out, ROOT)
+            check_output_dir(options.out, [options.content, options.templates], ROOT)
         except BuildError as err:
             print(err, file=sys.stderr)
             return 1
@@ -126,13 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve.run(options.out, [options.content, options.templates], rebuild,
                          options.port)
     if options.command == "bundle":
-        try:
-            zip_path = bundle(options)
-        except BuildError as err:
-            print(err, file=sys.stderr)
-            return 1
-        print(f"{display_path(zip_path)}: offline bundle written", file=sys.stderr)
-        return 0
+        return run_reporting(lambda: f"{display_path(bundle(options))}: offline bundle written",
+                             display_path(options.dist))
     return timed_build(options)
 
 

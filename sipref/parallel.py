@@ -40,7 +40,8 @@ def map_forked(function: Callable[[Item], Result], items: Sequence[Item],
     """Return [function(item) for item in items], shared among up to `processes` processes.
 
     The results are in the order of items whatever the number of processes, so the output
-    does not depend on the machine. An exception in any process is raised here. Only for a
+    does not depend on the machine. An exception in any process is raised here: the one of the
+    first item that failed, so the message does not depend on the machine either. Only for a
     program with one thread: a fork copies no other thread.
     """
     processes = min(processes, len(items) // MIN_JOBS_PER_PROCESS)
@@ -51,18 +52,36 @@ def map_forked(function: Callable[[Item], Result], items: Sequence[Item],
     sys.stderr.flush()
     children = [start_worker(function, share) for share in shares[1:]]
     try:
-        results = [[function(item) for item in shares[0]]]
+        own = compute_share(function, shares[0])
     finally:
         # Always collect every child, so none is left behind when this process fails.
         replies = [collect_worker(pid, reply) for pid, reply in children]
-    for succeeded, value in replies:
-        if not succeeded:
-            raise value
-        results.append(value)
+    outcomes = [own, *replies]
+    failures = [(position * processes + start, value)
+                for start, (succeeded, value, position) in enumerate(outcomes) if not succeeded]
+    if failures:
+        raise min(failures, key=lambda failure: failure[0])[1]
+    results = [value for _, value, _ in outcomes]
     ordered: list[Result] = [None] * len(items)  # type: ignore[list-item]
     for start, share_results in enumerate(results):
         ordered[start::processes] = share_results
     return ordered
+
+
+# What a share came to: (True, its results, 0) or (False, the exception, the position in the
+# share of the item that raised it).
+Outcome = tuple[bool, object, int]
+
+
+def compute_share(function: Callable[[Item], Result], share: Sequence[Item]) -> Outcome:
+    """Return the outcome of function over share, stopping at the first item that fails."""
+    results = []
+    for item in share:
+        try:
+            results.append(function(item))
+        except Exception as err:  # noqa: BLE001 - reported in item order by map_forked
+            return False, err, len(results)
+    return True, results, 0
 
 
 def start_worker(function: Callable[[Item], Result], share: Sequence[Item]) -> tuple[int, int]:
@@ -77,25 +96,27 @@ def start_worker(function: Callable[[Item], Result], share: Sequence[Item]) -> t
     try:  # the child: never returns, never runs the parent's exit handlers
         with os.fdopen(send, "wb") as pipe:
             try:
-                results = [function(item) for item in share]
-            except BaseException as err:  # noqa: BLE001 - every failure goes to the parent
-                pipe.write(pickled_failure(err))
-            else:  # pickled straight into the pipe, frame by frame, not copied whole first
-                pickle.dump((True, results), pipe, pickle.HIGHEST_PROTOCOL)
+                succeeded, value, position = compute_share(function, share)
+            except BaseException as err:  # noqa: BLE001 - Ctrl-C too goes to the parent
+                succeeded, value, position = False, err, 0
+            if succeeded:  # pickled straight into the pipe, frame by frame, not copied first
+                pickle.dump((True, value, 0), pipe, pickle.HIGHEST_PROTOCOL)
+            else:
+                pipe.write(pickled_failure(value, position))
     finally:
         os._exit(0)
 
 
-def pickled_failure(err: BaseException) -> bytes:
+def pickled_failure(err: BaseException, position: int) -> bytes:
     """Return err pickled as a failed outcome, or its traceback text if err cannot be."""
     try:
-        return pickle.dumps((False, err), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((False, err, position), pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - an exception with unpicklable arguments
         text = "".join(traceback.format_exception(err))
-        return pickle.dumps((False, WorkerFailed(text)), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((False, WorkerFailed(text), position), pickle.HIGHEST_PROTOCOL)
 
 
-def collect_worker(pid: int, reply: int) -> tuple[bool, object]:
+def collect_worker(pid: int, reply: int) -> Outcome:
     """Read a worker's outcome and wait for it to exit."""
     with os.fdopen(reply, "rb") as pipe:
         try:  # read as it is unpickled, not whole first: results can be large
@@ -105,5 +126,5 @@ def collect_worker(pid: int, reply: int) -> tuple[bool, object]:
     _, status = os.waitpid(pid, 0)
     if outcome is None:
         return False, WorkerFailed(f"a build worker stopped without a result "
-                                   f"(wait status {status})")
+                                   f"(wait status {status})"), 0
     return outcome
