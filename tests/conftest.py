@@ -61,10 +61,11 @@ def content(tmp_path: Path) -> Path:
     write_yaml(root / "classes.yaml", {
         key: {"name": name, "summary": f"{name} responses.", "description": f"About {key}."}
         for key, name in CLASS_NAMES.items()})
-    write_yaml(root / "rfcs.yaml", {3261: {"title": "SIP", "status": "Proposed Standard"},
-                                    3398: {"title": "ISUP mapping", "status": "Proposed Standard"},
-                                    4497: {"title": "QSIG mapping", "status": "Best Current Practice"},
-                                    6432: {"title": "Q.850 in Reason", "status": "Proposed Standard"}})
+    standard = "Proposed Standard"
+    write_yaml(root / "rfcs.yaml", {3261: {"title": "SIP", "status": standard},
+                                    3398: {"title": "ISUP mapping", "status": standard},
+                                    4497: {"title": "QSIG mapping", "status": "BCP"},
+                                    6432: {"title": "Q.850 in Reason", "status": standard}})
     write_yaml(root / "q850.yaml", {
         "causes": [{"cause": 17, "name": "User busy"}],
         "mappings": [{"direction": "isup-to-sip", "cause": 17, "code": 486,

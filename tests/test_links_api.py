@@ -45,9 +45,10 @@ class Head(HTMLParser):
             self.canonical = a["href"]
         elif tag in ("h2", "h3"):
             self.headings.append({"id": a.get("id"), "links": [], "buttons": []})
-        elif tag == "a" and self.headings and self._in == "heading":
+        # a heading's link and copy button stand right after it, outside the heading
+        elif tag == "a" and self.headings and a.get("href") == f"#{self.headings[-1]['id']}":
             self.headings[-1]["links"].append(a.get("href"))
-        elif tag == "button" and self.headings and self._in == "heading":
+        elif tag == "button" and self.headings and "data-copy" in a:
             self.headings[-1]["buttons"].append(a.get("data-copy"))
         if tag in ("h2", "h3"):
             self._in = "heading"

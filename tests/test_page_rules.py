@@ -11,7 +11,7 @@ from pathlib import Path
 import html5lib
 import pytest
 import yaml
-from conftest import PROJECT, content, run_build, write_code  # noqa: F401 - content is a fixture
+from conftest import PROJECT, run_build, write_code
 
 NS = "{http://www.w3.org/1999/xhtml}"
 CODES = sorted(int(p.stem) for p in (PROJECT / "content" / "codes").glob("*.yaml"))
@@ -64,8 +64,9 @@ def directions(q850):
     """(direction, the elements under its heading) for each h3 of a Q.850 section."""
     current, found = None, []
     for child in q850:
-        if child.tag == f"{NS}h3":
-            current = child.get("id").removeprefix("q850-")
+        heading = child.find(f"{NS}h3")  # a heading stands in a <div> with its link controls
+        if heading is not None:
+            current = heading.get("id").removeprefix("q850-")
             found.append((current, []))
         elif current:
             found[-1][1].append(child)
