@@ -125,22 +125,27 @@ function startSearch(form) {
     results = index && query.trim() ? search(index, query) : [];
     active = results.length ? 0 : -1;
     list.replaceChildren(...results.map((entry, i) => {
-      const option = document.createElement("li");
-      option.id = `result-${i}`;
-      option.setAttribute("role", "option");
+      // Each option is a real link, so a result opens in a new tab and its address copies.
+      const item = document.createElement("li");
+      item.setAttribute("role", "none");
+      const link = document.createElement("a");
+      link.id = `result-${i}`;
+      link.setAttribute("role", "option");
+      link.href = root + entry.url;
+      link.tabIndex = -1;  // the box keeps the focus; arrow keys move the active option
       const code = document.createElement("strong");
       code.textContent = `${entry.code} ${entry.phrase}`;
       const summary = document.createElement("span");
       summary.textContent = entry.summary;
-      option.append(code, " ");
+      link.append(code, " ");
       if (entry.status !== "standard") {
         const flag = document.createElement("em");
         flag.textContent = entry.status === "deprecated" ? "(deprecated) " : "(not registered) ";
-        option.append(flag);
+        link.append(flag);
       }
-      option.append(summary);
-      option.addEventListener("click", () => open(i));
-      return option;
+      link.append(summary);
+      item.append(link);
+      return item;
     }));
     const shown = Boolean(query.trim());
     list.hidden = !results.length;
@@ -185,7 +190,6 @@ function startSearch(form) {
       input.focus();
     }
   });
-  form.hidden = false;
   const query = new URLSearchParams(location.search).get("q");
   if (query) {
     input.value = query;
