@@ -227,3 +227,9 @@ def test_a_bad_checked_block_is_an_error(content: Path, tmp_path: Path, capsys,
     assert error.startswith(str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd())
                             else str(path))
     assert error.rstrip().endswith(message)
+
+
+def test_every_code_page_was_checked() -> None:
+    unchecked = [code for code in CODES if "checked" not in yaml.safe_load(
+        (PROJECT / "content" / "codes" / f"{code}.yaml").read_text())]
+    assert not unchecked, f"pages with no 'checked' block: {unchecked}"
