@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,6 @@ import jinja2
 from markupsafe import escape
 
 from sipref.model import (
-    references_in,
     CLASS_KEYS,
     DIRECTIONS,
     Code,
@@ -23,6 +24,7 @@ from sipref.model import (
     Rfc,
     TemplateProblem,
     display_path,
+    references_in,
 )
 from sipref.parallel import map_forked
 
@@ -65,13 +67,65 @@ def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
 
 
 def template_cache() -> jinja2.BytecodeCache | None:
-    """Return a cache of compiled templates in the user's temporary folder, keyed by a checksum
-    of each template's source, so a build compiles only the templates that changed; None where
-    no private temporary folder can be made (then every build compiles them)."""
+    """Return a cache of compiled templates in a folder only this user can write, keyed by a
+    checksum of each template's source, so a build compiles only the templates that changed;
+    None where no such folder can be had (then every build compiles them).
+
+    Not the shared temporary folder, Jinja's default: a cache file is unpickled, and one
+    planted there with a matching checksum would change the output or run code."""
+    folder = private_cache_folder()
+    return PrivateBytecodeCache(str(folder)) if folder is not None else None
+
+
+def private_cache_folder() -> Path | None:
+    """Return $XDG_CACHE_HOME/sipref/jinja (~/.cache/sipref/jinja by default), made 0700 if
+    missing, or None unless it and sipref/ are real folders of this user that no one else may
+    write to, in a cache folder no one else may rename them in."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
     try:
-        return jinja2.FileSystemBytecodeCache()
-    except (OSError, RuntimeError):
+        root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+        folders = [root, root / "sipref", root / "sipref" / "jinja"]
+        for folder in folders:
+            if not os.path.lexists(folder):
+                os.mkdir(folder, 0o700)
+        ours = [os.lstat(folder) for folder in folders[1:]]
+        holder = os.stat(root)  # the user may point ~/.cache at another disk with a link
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
         return None
+    others_write = stat.S_IWGRP | stat.S_IWOTH
+    if not all(stat.S_ISDIR(s.st_mode) and s.st_uid == os.geteuid()
+               and not s.st_mode & others_write for s in ours):
+        return None
+    if holder.st_uid not in (os.geteuid(), 0) or (holder.st_mode & others_write
+                                                 and not holder.st_mode & stat.S_ISVTX):
+        return None
+    return folders[-1]
+
+
+class PrivateBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache that never follows a symbolic link and never fails a build: a cache
+    file that cannot be read or written is compiled afresh, it is only an optimisation."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Load bucket's code from its file if that is a regular file; else leave it empty."""
+        try:
+            handle = os.open(self._get_cache_filename(bucket),
+                             os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return
+        with os.fdopen(handle, "rb") as file:
+            try:
+                if stat.S_ISREG(os.fstat(handle).st_mode):
+                    bucket.load_bytecode(file)
+            except Exception:  # noqa: BLE001 - truncated or corrupt: compile it again
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Save bucket's code; a full disk or a removed folder only costs the next build."""
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def render_template(env: jinja2.Environment, name: str, out_path: str, **context: Any) -> str:
@@ -87,18 +141,54 @@ def render_template(env: jinja2.Environment, name: str, out_path: str, **context
     except jinja2.UndefinedError as err:
         raise TemplateProblem(f"{template_frame(err, name)}: {err.message} "
                               f"(rendering {out_path})") from None
+    except TemplateProblem:
+        raise
+    except UnicodeDecodeError as err:  # raised while Jinja's loader reads the file
+        where = unreadable_template(err) or f"templates/{name}"
+        line = err.object[:err.start].count(b"\n") + 1 if isinstance(err.object, bytes) else 1
+        byte = f" (byte 0x{err.object[err.start]:02x})" if isinstance(err.object, bytes) else ""
+        raise TemplateProblem(f"{where}:{line}: not valid UTF-8{byte}; save the template as "
+                              f"UTF-8 (rendering {out_path})") from None
+    except OSError as err:  # unreadable, or a folder where a template should be
+        where = display_path(Path(os.fsdecode(err.filename))) if err.filename else \
+            f"templates/{name}"
+        reason = (err.strerror or "cannot be read").lower()
+        raise TemplateProblem(f"{where}:1: cannot read the template: {reason}; make it a "
+                              f"readable file (rendering {out_path})") from None
+    except RecursionError as err:
+        raise TemplateProblem(f"{template_frame(err, name)}: templates include, import or "
+                              "extend each other without end; break the cycle "
+                              f"(rendering {out_path})") from None
+    except Exception as err:  # noqa: BLE001 - any other failure of template code: 1/0, x[9]
+        what = err.message if isinstance(err, jinja2.TemplateError) and err.message else \
+            f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        raise TemplateProblem(f"{template_frame(err, name)}: {what} "
+                              f"(rendering {out_path})") from None
 
 
 def template_frame(err: BaseException, name: str) -> str:
-    """Return 'templates/x.html:line' of the innermost template frame of a traceback."""
+    """Return 'templates/x.html:line' of the innermost template frame of a traceback: a frame
+    Jinja made to show a template line (any template, .html or .xml)."""
     location = f"templates/{name}:1"
     tb = err.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".html"):
+        if filename.endswith(".html") or "__jinja_exception__" in tb.tb_frame.f_globals:
             location = f"{display_path(Path(filename))}:{tb.tb_lineno}"
         tb = tb.tb_next
     return location
+
+
+def unreadable_template(err: BaseException) -> str | None:
+    """Return the template file Jinja's loader was reading when err was raised, if known."""
+    found = None
+    tb = err.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_locals.get("filename")
+        if tb.tb_frame.f_code.co_name == "get_source" and isinstance(filename, str):
+            found = display_path(Path(filename))
+        tb = tb.tb_next
+    return found
 
 
 def page_context(content: Content, out_path: str, canonical_path: str | None = None) -> dict:
