@@ -203,6 +203,11 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
             return None, [Problem(shown, line, err.problem)]
         reason = " ".join(filter(None, [err.context, err.problem]))
         return None, [Problem(shown, line, f"invalid YAML: {escaped(reason)}; fix the syntax")]
+    except yaml.reader.ReaderError as err:  # a character YAML itself refuses, such as ESC
+        line = text[: err.position].count("\n") + 1
+        character = chr(err.character) if isinstance(err.character, int) else err.character
+        return None, [Problem(shown, line, f"contains {character_name(character)}, which YAML "
+                              "does not allow; delete it")]
     except yaml.YAMLError as err:
         return None, [Problem(shown, 1, f"invalid YAML: {escaped(str(err))}; fix the syntax")]
     except RecursionError:

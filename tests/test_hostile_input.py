@@ -408,3 +408,15 @@ def test_many_bad_links_are_counted(content: Path, tmp_path: Path,
          for i in range(20)]
         + [f"codes/487.yaml:{line}: 4,980 more problems like the one at line {line} are not "
            "listed; fix those and build again"])
+
+
+@pytest.mark.parametrize("character", ["\x1b", "\x00", "\x7f"])
+def test_a_raw_control_character_yaml_refuses_is_named_at_its_line(
+        content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        character: str) -> None:
+    path = content / "codes" / "487.yaml"
+    line = append(path, f"keywords:\n  - red {character}[31m\n") + 1
+    name = unicodedata.name(character, "") or "a control character"
+    assert refused(content, tmp_path, capsys) == [
+        f"codes/487.yaml:{line}: contains U+{ord(character):04X} ({name}), which YAML does not "
+        "allow; delete it"]
