@@ -104,7 +104,7 @@ def test_pages_are_still_served_like_a_host(port: int, site: Path) -> None:
         assert (status, body) == (b"HTTP/1.0 200 OK", (site / file).read_bytes())
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"
