@@ -27,7 +27,7 @@ from sipref.bundle import zip_timestamp
 from sipref.model import display_path
 from sipref.parallel import map_forked
 from sipref.render import PrivateBytecodeCache, private_cache_folder, template_cache
-from sipref.write import MARKER, lock_path, output_lock
+from sipref.write import MARKER, guarded_folders, lock_path, output_lock
 
 # Root ignores file permissions; without these two capabilities it obeys them like anyone.
 AS_A_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
@@ -103,6 +103,11 @@ def test_a_folder_of_the_project_is_refused(relative: str, problem: str,
     status = build.main(["--out", str(out)])
     shown = display_path(out.resolve())
     problem = re.sub(r"\((.*)\)", lambda m: f"({display_path(PROJECT / m[1])})", problem)
+    # Where the project itself sits in a guarded folder (a clone in /tmp or the home folder),
+    # that folder is named first: what the output is comes before what it contains.
+    itself = [guard for guard in guarded_folders([], PROJECT) if guard.path == out.resolve()]
+    if relative == ".." and itself:
+        problem = f"it is {itself[0].what} ({display_path(itself[0].path)})"
     assert failed(status, capsys) == (f"{shown}: refusing to build into this folder, {problem}; "
                                       "choose another --out")
     assert (sorted(os.listdir(out.resolve())) if out.exists() else None) == listing
