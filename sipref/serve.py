@@ -247,7 +247,7 @@ def run(out: Path, folders: list[Path], rebuild: Callable[[], object], port: int
               "program using it or pick another --port", file=sys.stderr)
         return 1
     stop = threading.Event()
-    watcher = None
+    watcher, interrupted = None, False
     try:
         seen = snapshot(folders)  # before the first build, so an edit during it is not missed
         rebuild_reporting(rebuild)  # a broken first build still serves; the next save retries
@@ -258,7 +258,7 @@ def run(out: Path, folders: list[Path], rebuild: Callable[[], object], port: int
               "(Ctrl-C to stop); rebuilding on changes", file=sys.stderr)
         server.serve_forever()
     except KeyboardInterrupt:
-        print("serve: stopped", file=sys.stderr)
+        interrupted = True
     finally:
         stop.set()
         server.server_close()
@@ -267,4 +267,6 @@ def run(out: Path, folders: list[Path], rebuild: Callable[[], object], port: int
                 watcher.join(timeout=10)  # let a rebuild under way finish its swap
             except KeyboardInterrupt:
                 pass  # a second Ctrl-C: stop now
+    if interrupted:  # last, so no line of a rebuild that was under way follows it
+        print("serve: stopped", file=sys.stderr)
     return 0
