@@ -66,14 +66,29 @@ def parse_args(argv: list[str] | None) -> Options:
                         help="output folder, replaced on success (default: site/)")
     parser.add_argument("--base-url", default=None,
                         help="absolute URL the site is hosted at (default: from site.yaml)")
-    parser.add_argument("--dist", type=Path, default=ROOT / "dist",
-                        help="bundle: folder for the zip (default: dist/)")
-    parser.add_argument("--port", type=int, default=8000, help="serve: port (default: 8000)")
+    if command == "bundle":  # each option only where it applies, as the help says
+        parser.add_argument("--dist", type=Path, default=ROOT / "dist",
+                            help="folder for the zip (default: dist/)")
+    if command == "serve":
+        parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    parser.add_argument("--version", action="version", version=f"build.py {project_version()}")
     args = parser.parse_args(argv)
     if args.base_url is not None and (error := base_url_error(args.base_url)):
         parser.error(error)
-    return Options(command, args.content, args.templates, args.out, args.base_url, args.dist,
-                   args.port)
+    return Options(command, args.content, args.templates, args.out, args.base_url,
+                   getattr(args, "dist", ROOT / "dist"), getattr(args, "port", 8000))
+
+
+def project_version() -> str:
+    """Return the generator's version from pyproject.toml (the content has its own, in
+    site.yaml, shown in every footer)."""
+    import tomllib  # only for --version
+
+    try:
+        with open(ROOT / "pyproject.toml", "rb") as file:
+            return tomllib.load(file)["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
 
 
 def build(options: Options) -> int:
