@@ -97,8 +97,18 @@ def build(options: Options) -> int:
     remove_leftovers(options.out.resolve())  # first, so a failed build still restores a site
     processes = usable_cpus()
     content = load_content(options.content, options.base_url, processes=processes)
+    say_if_no_base_url(options, content.site.base_url)
     pages = render_site(content, make_env(options.templates), processes=processes)
     return write_site(pages, options.templates / "static", options.out, processes)
+
+
+def say_if_no_base_url(options: Options, base_url: str | None) -> None:
+    """Say once how to set the base URL, where none is set: the site is built without the
+    absolute URLs that need one rather than with an invented domain."""
+    if base_url is None:
+        print(f"{display_path(options.content / 'site.yaml')}: no base_url set, so pages have "
+              "no canonical link or og:url and there is no sitemap.xml or opensearch.xml; set "
+              "base_url there or pass --base-url https://your.host/path/", file=sys.stderr)
 
 
 def bundle(options: Options) -> Path:
@@ -108,6 +118,7 @@ def bundle(options: Options) -> Path:
     check_dist(options.dist)
     processes = usable_cpus()
     content = load_content(options.content, options.base_url, processes=processes)
+    say_if_no_base_url(options, content.site.base_url)
     pages = render_site(content, make_env(options.templates, offline=True), processes=processes)
     name = f"sip-response-codes-{content.site.version}"
     zip_path = options.dist / f"{name}.zip"

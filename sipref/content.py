@@ -254,7 +254,7 @@ def validate_site(path: Path, data: Any, base_url: str | None,
                   problems: list[Problem]) -> Site | None:
     """Return the Site settings, with base_url overridden by --base-url when given."""
     check = Checker(path, problems)
-    fields = check.fields(data, (), ["title", "description", "base_url", "version", "date"], [],
+    fields = check.fields(data, (), ["title", "description", "version", "date"], ["base_url"],
                           "site.yaml")
     if fields is None:
         return None
@@ -275,9 +275,11 @@ def validate_site(path: Path, data: Any, base_url: str | None,
     if url is not None and (error := base_url_error(url)):
         check.fail(("base_url",), error)
         url = None
-    if None in (title, description, version, date, url):
+    if None in (title, description, version, date) or ("base_url" in fields and url is None):
         return None
-    return Site(title, description, normalise_base_url(base_url or url), version, date)
+    chosen = base_url or url  # none: the build writes no absolute URL rather than invent one
+    return Site(title, description, normalise_base_url(chosen) if chosen else None, version,
+                date)
 
 
 # The base URLs every parser reads alike (WHATWG URL, urllib, a shell): a scheme, a host name

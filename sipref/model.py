@@ -228,7 +228,7 @@ class Site:
 
     title: str
     description: str
-    base_url: str
+    base_url: str | None  # where the site is hosted; None when nobody said
     version: str
     date: str
 

@@ -199,8 +199,8 @@ def page_context(content: Content, out_path: str, canonical_path: str | None = N
         "site": content.site,
         "classes": content.classes,
         "page_path": out_path,
-        "canonical": content.site.base_url + (canonical_path if canonical_path is not None
-                                              else out_path),
+        "canonical": content.site.base_url and content.site.base_url + (
+            canonical_path if canonical_path is not None else out_path),
     }
 
 
@@ -407,7 +407,8 @@ def page_jobs(env: jinja2.Environment, content: Content,
               lambda code=code: render_code_page(env, content, code, rows[code.code]))
              for code in (content.codes[n] for n in sorted(content.codes))]
     jobs.append(page("404.html", "404.html", titles,
-                     base_path=urlsplit(content.site.base_url).path, codes=sorted(content.codes)))
+                     base_path=urlsplit(content.site.base_url or "/").path,
+                     codes=sorted(content.codes)))
     return jobs
 
 
@@ -478,7 +479,7 @@ def code_record(content: Content, code: Code, rows: tuple[Mapping, ...]) -> dict
         "final": code.is_final,
         "summary": code.summary,
         "url": code.url,
-        "page": content.site.base_url + code.url,
+        "page": content.site.base_url and content.site.base_url + code.url,
         "references": [reference(ref) for ref in code.references],
         "cited": [reference(ref) for ref in page_references(code, q850_parts(code, rows))],
         "aliases": [{"phrase": a.phrase, "note": a.note} for a in code.aliases],
@@ -562,14 +563,17 @@ def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = N
     rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
     pages = render_pages(memo, page_jobs(env, content, rows), processes)
     pages.update(render_code_records(content, memo, rows))
-    texts = {"opensearch.xml": render_template(env, "opensearch.xml", "opensearch.xml",
-                                               site=content.site),
-             **render_search_files(content)}
+    texts = render_search_files(content)
+    hosted_at = content.site.base_url  # OpenSearch and sitemaps take absolute URLs only
+    if hosted_at:
+        texts["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
+                                                  site=content.site)
     if not env.globals["offline"]:  # only a hosted site is crawled or sends headers
         texts["_headers"] = render_headers_file()
-        texts["sitemap.xml"] = render_sitemap(content, pages)
-        texts["robots.txt"] = (f"User-agent: *\nAllow: /\n"
-                               f"Sitemap: {content.site.base_url}sitemap.xml\n")
+        texts["robots.txt"] = "User-agent: *\nAllow: /\n"
+        if hosted_at:
+            texts["sitemap.xml"] = render_sitemap(content, pages)
+            texts["robots.txt"] += f"Sitemap: {hosted_at}sitemap.xml\n"
     pages.update((path, text.encode("utf-8")) for path, text in texts.items())
     return pages
 

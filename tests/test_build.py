@@ -146,6 +146,30 @@ def test_base_url_sets_canonical_links(content: Path, tmp_path: Path) -> None:
     assert '<link rel="canonical" href="https://sip.example.net/ref/codes/487.html">' in page
 
 
+def test_without_a_base_url_no_domain_is_invented(content: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    site_yaml = content / "site.yaml"
+    site_yaml.write_text("".join(line for line in site_yaml.read_text().splitlines(True)
+                                 if not line.startswith("base_url:")))
+    out = tmp_path / "site"
+    assert run_build(content, out) == 0
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{display_path(site_yaml)}: no base_url set, so pages have no canonical link or "
+        "og:url and there is no sitemap.xml or opensearch.xml; set base_url there or pass "
+        "--base-url https://your.host/path/")
+    for page in out.rglob("*.html"):
+        text = page.read_text()
+        assert 'rel="canonical"' not in text and "og:url" not in text, page
+        assert "opensearch" not in text, page
+    assert not (out / "sitemap.xml").exists() and not (out / "opensearch.xml").exists()
+    assert (out / "robots.txt").read_text() == "User-agent: *\nAllow: /\n"
+    assert '"page":null' in (out / "codes" / "487.json").read_text()
+    # with one, everything is as before
+    assert run_build(content, out, "--base-url", "https://sip.example.net/ref/") == 0
+    assert "no base_url" not in capsys.readouterr().err
+    assert (out / "sitemap.xml").exists() and (out / "opensearch.xml").exists()
+
+
 def test_markdown_code_links_point_at_code_pages(content: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     (content / "classes.yaml").write_text((content / "classes.yaml").read_text().replace(

@@ -15,12 +15,13 @@ import build
 
 VERSION = yaml.safe_load((PROJECT / "content" / "site.yaml").read_text())["version"]
 NAME = f"sip-response-codes-{VERSION}"
+HOSTED = "https://sip.example.net/ref/"  # where a release says the latest edition is
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
-    assert build.main(["bundle", "--dist", str(dist)]) == 0
+    assert build.main(["bundle", "--dist", str(dist), "--base-url", HOSTED]) == 0
     return dist / f"{NAME}.zip"
 
 
@@ -33,7 +34,7 @@ def unpacked(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_two_bundles_are_byte_identical(bundle: Path, tmp_path: Path) -> None:
-    assert build.main(["bundle", "--dist", str(tmp_path)]) == 0
+    assert build.main(["bundle", "--dist", str(tmp_path), "--base-url", HOSTED]) == 0
     assert (tmp_path / bundle.name).read_bytes() == bundle.read_bytes()
 
 
@@ -50,7 +51,17 @@ def test_bundle_unpacks_to_one_folder_with_fixed_timestamps(bundle: Path) -> Non
 def test_home_says_which_version_and_where_the_latest_is(unpacked: Path) -> None:
     home = (unpacked / "index.html").read_text()
     assert f"offline edition, content version {VERSION} of" in home
-    assert "The latest version is at" in home
+    assert f'The latest version is at <a href="{HOSTED}">' in home
+
+
+def test_without_a_base_url_the_home_names_no_host(tmp_path: Path, capsys) -> None:
+    assert build.main(["bundle", "--dist", str(tmp_path)]) == 0
+    with zipfile.ZipFile(tmp_path / f"{NAME}.zip") as archive:
+        home = archive.read(f"{NAME}/index.html").decode()
+        names = archive.namelist()
+    assert "The latest version is at" not in home and "https://" not in home.split("<main")[1]
+    assert f"{NAME}/opensearch.xml" not in names
+    assert "no base_url set" in capsys.readouterr().err
 
 
 @pytest.fixture
