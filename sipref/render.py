@@ -528,6 +528,58 @@ def render_headers_file() -> str:
     return f"/*\n{lines}"
 
 
+def render_code_markdown(content: Content, code: Code, rows: tuple[Mapping, ...]) -> str:
+    """Return codes/<code>.md: the page's facts as plain Markdown, for terminals and programs."""
+    code_class = content.classes[code.class_key]
+    kind = "final" if code.is_final else "provisional"
+    lines = [f"# {code.title}", "", code.summary, "",
+             f"- Class: {code_class.title}, {kind} response",
+             f"- Status: {code.status}",
+             f"- Defined in: {code.references[0].label} ({code.references[0].url})"]
+    lines += [f"- Also seen as: \"{alias.phrase}\" ({alias.note})" for alias in code.aliases]
+    sections = [("What it means", code.description.markdown),
+                ("Who sends it", code.sent_by.markdown),
+                ("Typical causes", "\n".join(f"- {cause.markdown}" for cause in code.causes)),
+                ("What to do", code.what_to_do.markdown)]
+    for heading, text in sections:
+        lines += ["", f"## {heading}", "", text.strip()]
+    lines += ["", "## Header fields", ""]
+    lines += [f"- `{h.name}`: {h.requirement} ({h.reference.label})"
+              + (f": {h.note}" if h.note else "")
+              for h in code.headers] or [f"No header field is specific to {code.code}."]
+    lines += ["", "## Example", "", "```", code.example.rstrip("\n"), "```", "",
+              "## Related codes", ""]
+    lines += [f"- [{content.codes[r.code].title}]({r.code}.md): {r.note}" for r in code.related]
+    parts = q850_parts(code, rows)
+    if parts:
+        lines += ["", "## ISDN / Q.850 cause mapping"]
+        for part in parts:
+            lines += ["", f"### {part.heading}", "", part.lead]
+            lines += [f"- Cause {row.cause} ({content.causes[row.cause]}), "
+                      f"{row.reference.label}{': ' + row.note if row.note else ''}"
+                      for row in part.rows]
+    lines += ["", "## References", ""]
+    for rfc, sections_cited in grouped_references(page_references(code, parts), content.rfcs):
+        cited = ", ".join(f"§{ref.section}" for ref in sections_cited)
+        sections_text = f" ({cited})" if cited else ""
+        lines.append(f"- RFC {rfc.number}: {rfc.title}{sections_text}, {rfc.url}")
+    if code.checked:
+        lines += ["", f"Checked against {code.checked.label}."]
+    return "\n".join(lines) + "\n"
+
+
+def render_llms_txt(content: Content) -> str:
+    """Return llms.txt: what the site is, and where each code's Markdown rendition is."""
+    lines = [f"# {content.site.title}", "", f"> {content.site.description}", "",
+             "Each code has an HTML page (codes/<code>.html) and the same facts as Markdown "
+             "(codes/<code>.md); codes.json holds them all as JSON.", ""]
+    for key, codes in codes_by_class(content).items():
+        lines += [f"## {content.classes[key].title}", ""]
+        lines += [f"- [{code.title}](codes/{code.code}.md): {code.summary}" for code in codes]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def render_sitemap(content: Content, pages: dict[str, bytes]) -> str:
     """Return sitemap.xml listing every HTML page but 404.html, with absolute URLs."""
     urls = [content.site.base_url + ("" if path == "index.html" else path)
@@ -564,6 +616,9 @@ def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = N
     pages = render_pages(memo, page_jobs(env, content, rows), processes)
     pages.update(render_code_records(content, memo, rows))
     texts = render_search_files(content)
+    texts["llms.txt"] = render_llms_txt(content)
+    texts.update((f"codes/{n}.md", render_code_markdown(content, content.codes[n], rows[n]))
+                 for n in sorted(content.codes))
     hosted_at = content.site.base_url  # OpenSearch and sitemaps take absolute URLs only
     if hosted_at:
         texts["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",

@@ -199,3 +199,28 @@ def test_pages_work_under_the_hosts_security_headers(browser, server: str) -> No
     assert page.evaluate("getComputedStyle(document.body).maxWidth") != "none"
     assert problems == []
     page.close()
+
+
+def test_each_code_page_has_a_markdown_rendition_of_its_facts(site: Path) -> None:
+    for path in sorted((site / "codes").glob("*.html")):
+        record = json.loads(path.with_suffix(".json").read_text())["code"]
+        text = path.with_suffix(".md").read_text()
+        assert f'<link rel="alternate" type="text/markdown" href="{path.stem}.md">' in \
+            path.read_text()
+        assert text.startswith(f"# {record['code']} {record['phrase']}\n\n{record['summary']}\n")
+        assert record["description"].strip() in text and record["what_to_do"].strip() in text
+        assert all(cause in text for cause in record["causes"])
+        assert record["example"].rstrip("\n") in text
+        for reference in record["cited"]:
+            assert f"RFC {reference['rfc']}:" in text
+        if record["checked"]:
+            assert text.rstrip().endswith(record["checked"]["label"] + ".")
+
+
+def test_llms_txt_lists_every_code_with_its_markdown(site: Path) -> None:
+    text = (site / "llms.txt").read_text()
+    assert text.startswith("# ")
+    codes = json.loads((site / "codes.json").read_text())["codes"]
+    for record in codes:
+        assert f"- [{record['code']} {record['phrase']}](codes/{record['code']}.md): " \
+               f"{record['summary']}\n" in text
