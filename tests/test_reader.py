@@ -59,10 +59,10 @@ def test_the_title_starts_in_the_top_third_of_a_phone(browser, real_site_url: st
 
 
 @pytest.fixture
-def results(browser, real_site_url: str):
+def results(browser, site_url: str):
     context = browser.new_context()
     page = context.new_page()
-    page.goto(real_site_url + "index.html")
+    page.goto(site_url + "index.html")
     type_query(page, "busy")
     yield context, page
     context.close()
@@ -96,10 +96,10 @@ def test_enter_opens_the_active_result(results) -> None:
     assert page.url.endswith("/" + active)
 
 
-def test_headings_are_named_by_their_text_alone(browser, real_site_url: str) -> None:
+def test_headings_are_named_by_their_text_alone(browser, site_url: str) -> None:
     context = browser.new_context()
     page = context.new_page()
-    page.goto(real_site_url + "codes/487.html")
+    page.goto(site_url + "codes/487.html")
     assert page.get_by_role("heading", name="Typical causes", exact=True).count() == 1
     assert page.get_by_role("region", name="Typical causes", exact=True).count() == 1
     link = page.locator("a[href='#causes']")
@@ -108,13 +108,13 @@ def test_headings_are_named_by_their_text_alone(browser, real_site_url: str) -> 
     context.close()
 
 
-def test_copying_a_link_is_announced(browser, real_site_url: str) -> None:
+def test_copying_a_link_is_announced(browser, site_url: str) -> None:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.goto(real_site_url + "codes/487.html")
+    page.goto(site_url + "codes/487.html")
     page.locator("button[data-copy='#causes']").click()
     page.wait_for_function("document.getElementById('announce').textContent !== ''")
-    expected = real_site_url + "codes/487.html#causes"
+    expected = site_url + "codes/487.html#causes"
     assert page.locator("#announce").text_content() == f"Link copied: {expected}"
     assert page.evaluate("navigator.clipboard.readText()") == expected
     context.close()
