@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: site test bench clean
+.PHONY: site test bench screenshots clean
 
 site: $(VENV)/.site-deps
 	$(BIN)/python build.py $(if $(BASE_URL),--base-url $(BASE_URL))
@@ -29,6 +29,11 @@ $(VENV)/.test-deps: $(VENV)/.site-deps
 bench: $(VENV)/.test-deps
 	scripts/ensure-test-deps.sh
 	$(BIN)/python bench/run.py
+
+# The README's screenshots of a code page (light, dark, phone), taken in the tests' Chromium.
+screenshots: $(VENV)/.test-deps
+	scripts/ensure-test-deps.sh
+	$(BIN)/python scripts/screenshots.py
 
 # vnu.jar and axe-core for the HTML and accessibility checks, pinned in tools/package-lock.json.
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
