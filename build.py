@@ -119,7 +119,8 @@ def bundle(options: Options) -> Path:
     processes = usable_cpus()
     content = load_content(options.content, options.base_url, processes=processes)
     say_if_no_base_url(options, content.site.base_url)
-    pages = render_site(content, make_env(options.templates, offline=True), processes=processes)
+    pages = render_site(content, make_env(options.templates), processes=processes,
+                        offline=True)
     name = f"sip-response-codes-{content.site.version}"
     zip_path = options.dist / f"{name}.zip"
     write_bundle(pages, options.templates / "static", zip_path, name, stamp)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,11 +45,8 @@ SECURITY_HEADERS = {
 # ---------------------------------------------------------------------------------------------
 
 
-def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
-    """Return the one Jinja environment: autoescaped, strict about undefined names.
-
-    offline marks the zipped edition opened from disk: its home page says which version it is.
-    """
+def make_env(templates_dir: Path) -> jinja2.Environment:
+    """Return the one Jinja environment: autoescaped, strict about undefined names."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         bytecode_cache=template_cache(),
@@ -61,7 +57,6 @@ def make_env(templates_dir: Path, offline: bool = False) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["rfc_title"] = lambda number, rfcs: rfcs[number].title
-    env.globals["offline"] = offline
     env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
 
@@ -191,14 +186,17 @@ def unreadable_template(err: BaseException) -> str | None:
     return found
 
 
-def page_context(content: Content, out_path: str, canonical_path: str | None = None) -> dict:
-    """Return what every page needs: root prefix, site, classes, canonical URL."""
+def page_context(content: Content, out_path: str, offline: bool,
+                 canonical_path: str | None = None) -> dict:
+    """Return what every page needs: root prefix, site, classes, canonical URL, and whether
+    this is the offline edition (opened from disk, its home page says which version it is)."""
     depth = out_path.count("/")
     return {
         "root": "../" * depth,
         "site": content.site,
         "classes": content.classes,
         "page_path": out_path,
+        "offline": offline,
         "canonical": content.site.base_url and content.site.base_url + (
             canonical_path if canonical_path is not None else out_path),
     }
@@ -222,35 +220,10 @@ def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
     return previous, following
 
 
-# For serve: rendered texts by output path, with the inputs they were rendered from. A page
-# whose inputs compare equal is not rendered again.
-Memo = dict[str, tuple[Any, str | bytes]]
-
-
-def is_memoised(memo: Memo | None, key: str, inputs: Any) -> bool:
-    """Return whether memo holds key's text rendered from these same inputs."""
-    return memo is not None and key in memo and memo[key][0] == inputs
-
-
-def memoised(memo: Memo | None, key: str, inputs: Any, render: Any) -> str:
-    """Return memo[key]'s text if its inputs are unchanged, else render() and remember it.
-    Without a memo (a one-off build), remember nothing: each text is held once."""
-    if is_memoised(memo, key, inputs):
-        return memo[key][1]  # type: ignore[index]
-    text = render()
-    if memo is not None:
-        memo[key] = (inputs, text)
-    return text
-
-
-def code_page_inputs(content: Content, code: Code, rows: tuple[Mapping, ...]) -> tuple:
-    """Return everything codes/<code>.html shows, for comparison with the last rendering."""
-    title = lambda other: other and (other.code, other.phrase)  # noqa: E731 - links show these
-    cited = sorted({r.rfc for r in page_references(code, q850_parts(code, rows))})
-    return (code, tuple(map(title, neighbours(content, code))),
-            tuple(title(content.codes[r.code]) for r in code.related), rows,
-            tuple((row.cause, content.causes[row.cause]) for row in rows),
-            tuple(content.rfcs[n] for n in cited), title(content.codes.get(code.code // 100 * 100)))
+# For serve: each page's bytes by output path, with the template and context it was rendered
+# from. Contexts hold frozen dataclasses, dicts and tuples, which compare by value, so a page
+# whose template and context compare equal to the last rendering's is not rendered again.
+Memo = dict[str, tuple[tuple[str, dict], bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,13 +328,13 @@ def grouped_references(references: list[Reference],
     return [(rfcs[number], sorted(sections, key=numeric)) for number, sections in groups.items()]
 
 
-def render_code_page(env: jinja2.Environment, content: Content, code: Code,
-                     rows: tuple[Mapping, ...]) -> str:
-    """Return the HTML of codes/<code>.html."""
+def code_page_context(content: Content, code: Code, rows: tuple[Mapping, ...],
+                      offline: bool) -> dict:
+    """Return what codes/<code>.html shows: the code and everything derived for it."""
     previous, following = neighbours(content, code)
     parts = q850_parts(code, rows)
-    return render_template(
-        env, "code.html", code.url, **page_context(content, code.url),
+    return dict(
+        page_context(content, code.url, offline),
         code=code, code_class=content.classes[code.class_key],
         previous=previous, following=following,
         related=[(content.codes[r.code], r.note) for r in code.related],
@@ -373,55 +346,49 @@ def render_code_page(env: jinja2.Environment, content: Content, code: Code,
     )
 
 
-# One HTML page to render: its output path, everything it shows (compared with the memo), and
-# how to render it.
-PageJob = tuple[str, tuple, Callable[[], str]]
+# One HTML page to render: its output path, its template and the context it is given.
+PageJob = tuple[str, str, dict]
 
 
-def page_jobs(env: jinja2.Environment, content: Content,
-              rows: dict[int, tuple[Mapping, ...]]) -> list[PageJob]:
+def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
+              offline: bool) -> list[PageJob]:
     """Return a job for every HTML page of the site; rows are each code's Q.850 mappings."""
     groups = codes_by_class(content)
-    frame = (content.site, tuple(content.classes.values()))  # head, nav and footer of every page
-    titles = tuple((c.code, c.phrase, c.status) for c in content.codes.values())
 
-    def page(path: str, template: str, inputs: tuple, canonical: str | None = None,
+    def page(path: str, template: str, canonical: str | None = None,
              **context: Any) -> PageJob:
-        return path, (frame, inputs), lambda: render_template(
-            env, template, path, **page_context(content, path, canonical), **context)
+        return path, template, dict(page_context(content, path, offline, canonical), **context)
 
     jobs = [
-        page("index.html", "index.html", tuple(content.codes.values()), "", groups=groups),
-        page("q850.html", "q850.html", (tuple(content.causes.items()), content.mappings, titles),
-             causes=content.causes, mappings=content.mappings, codes=content.codes,
-             directions=DIRECTIONS),
-        page("rfcs.html", "rfcs.html",
-             (tuple(content.rfcs.values()), titles,
-              tuple((c.references, tuple(h.reference for h in c.headers))
-                    for c in content.codes.values())),
-             rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
+        page("index.html", "index.html", "", groups=groups),
+        page("q850.html", "q850.html", causes=content.causes, mappings=content.mappings,
+             codes=content.codes, directions=DIRECTIONS),
+        page("rfcs.html", "rfcs.html", rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
     ]
-    jobs += [page(f"classes/{key}.html", "class.html", tuple(groups[key]),
-                  code_class=content.classes[key], codes=groups[key]) for key in CLASS_KEYS]
-    jobs += [(code.url, (frame, code_page_inputs(content, code, rows[code.code])),
-              lambda code=code: render_code_page(env, content, code, rows[code.code]))
+    jobs += [page(f"classes/{key}.html", "class.html", code_class=content.classes[key],
+                  codes=groups[key]) for key in CLASS_KEYS]
+    jobs += [(code.url, "code.html", code_page_context(content, code, rows[code.code], offline))
              for code in (content.codes[n] for n in sorted(content.codes))]
-    jobs.append(page("404.html", "404.html", titles,
-                     base_path=urlsplit(content.site.base_url or "/").path,
+    jobs.append(page("404.html", "404.html", base_path=urlsplit(content.site.base_url or "/").path,
                      codes=sorted(content.codes)))
     return jobs
 
 
-def render_pages(memo: Memo | None, jobs: list[PageJob], processes: int) -> dict[str, bytes]:
-    """Return the bytes of every job's page, rendering only those not in the memo."""
-    stale = [job for job in jobs if not is_memoised(memo, job[0], job[1])]
+def render_pages(env: jinja2.Environment, memo: Memo | None, jobs: list[PageJob],
+                 processes: int) -> dict[str, bytes]:
+    """Return the bytes of every job's page, rendering only those the memo does not hold
+    from the same template and context."""
+    stale = [job for job in jobs
+             if memo is None or job[0] not in memo or memo[job[0]][0] != (job[1], job[2])]
     # Encoded where rendered: UTF-8 bytes take half the memory of text with one typographic
     # quote in it, and half the time to send back from a worker.
     texts = dict(zip([path for path, _, _ in stale],
-                     map_forked(lambda job: job[2]().encode("utf-8"), stale, processes),
+                     map_forked(lambda job: render_template(env, job[1], job[0], **job[2])
+                                .encode("utf-8"), stale, processes),
                      strict=True))
     if memo is not None:
-        memo.update((path, (inputs, texts[path])) for path, inputs, _ in stale)
+        memo.update((path, ((template, context), texts[path]))
+                    for path, template, context in stale)
     return {path: texts[path] if path in texts else memo[path][1]  # type: ignore[index]
             for path, _, _ in jobs}
 
@@ -502,20 +469,15 @@ def code_record(content: Content, code: Code, rows: tuple[Mapping, ...]) -> dict
     }
 
 
-def render_code_records(content: Content, memo: Memo | None,
+def render_code_records(content: Content,
                         rows: dict[int, tuple[Mapping, ...]]) -> dict[str, bytes]:
     """Return codes.json (every code) and codes/<code>.json (one code), each record encoded once."""
     def encode(data: object) -> str:  # compact, so json uses its C encoder
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
-    def record(code: Code) -> str:
-        inputs = (code, content.site.base_url, rows[code.code],
-                  tuple(content.causes[row.cause] for row in rows[code.code]))
-        return memoised(memo, f"record:{code.code}", inputs,
-                        lambda: encode(code_record(content, code, rows[code.code])))
-
     header = encode({"version": API_VERSION, "content_version": content.site.version})[:-1]
-    records = {n: record(content.codes[n]) for n in sorted(content.codes)}
+    records = {n: encode(code_record(content, content.codes[n], rows[n]))
+               for n in sorted(content.codes)}
     files = {"codes.json": f'{header},"codes":[{",".join(records.values())}]}}\n'.encode()}
     for number, record_text in records.items():
         files[f"codes/{number}.json"] = f'{header},"code":{record_text}}}\n'.encode()
@@ -604,17 +566,18 @@ def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
 
 
 def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = None,
-                processes: int = 1) -> dict[str, bytes]:
+                processes: int = 1, offline: bool = False) -> dict[str, bytes]:
     """Return every generated file of the site as UTF-8 bytes, keyed by its path inside the
-    output folder.
+    output folder; offline=True gives the edition zipped and opened from disk.
 
-    A memo kept between calls (by serve) skips every page whose inputs are unchanged; the
-    caller clears it when a template changes. With processes > 1, the HTML pages are shared
-    among that many forked processes.
+    With a memo kept between calls (by serve), a page given the same template and context as
+    last time is not rendered again; the caller clears it when a template changes, since the
+    memo cannot see into templates. With processes > 1, the HTML pages are shared among that
+    many forked processes.
     """
     rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
-    pages = render_pages(memo, page_jobs(env, content, rows), processes)
-    pages.update(render_code_records(content, memo, rows))
+    pages = render_pages(env, memo, page_jobs(content, rows, offline), processes)
+    pages.update(render_code_records(content, rows))
     texts = render_search_files(content)
     texts["llms.txt"] = render_llms_txt(content)
     texts.update((f"codes/{n}.md", render_code_markdown(content, content.codes[n], rows[n]))
@@ -623,7 +586,7 @@ def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = N
     if hosted_at:
         texts["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
                                                   site=content.site)
-    if not env.globals["offline"]:  # only a hosted site is crawled or sends headers
+    if not offline:  # only a hosted site is crawled or sends headers
         texts["_headers"] = render_headers_file()
         texts["robots.txt"] = "User-agent: *\nAllow: /\n"
         if hosted_at:
