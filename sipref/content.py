@@ -13,6 +13,8 @@ from sipref.markdown_text import MarkdownRenderer, check_markdown, markdown_valu
 from sipref.model import (
     CLASS_KEYS,
     DIRECTIONS,
+    METHODS,
+    NEXT_ACTIONS,
     REQUIREMENTS,
     STATUSES,
     Alias,
@@ -21,8 +23,13 @@ from sipref.model import (
     CodeClass,
     Content,
     ContentError,
+    Guide,
+    GuideRow,
+    GuideSection,
     HeaderRule,
     Mapping,
+    MethodMeaning,
+    NextStep,
     Problem,
     Related,
     Rfc,
@@ -44,7 +51,8 @@ PAGE_RFCS = (3261, 3398, 4497, 6432)
 
 CODE_FIELDS = ("code", "phrase", "status", "summary", "references", "description", "sent_by",
                "causes", "what_to_do", "headers", "example", "related")
-OPTIONAL_CODE_FIELDS = ("aliases", "keywords", "checked")
+OPTIONAL_CODE_FIELDS = ("aliases", "keywords", "checked", "next_step", "methods")
+NEXT_STEP_RULE_LIMIT = 600
 
 
 def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
@@ -68,6 +76,11 @@ def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
     markdown_fields = {name: check_markdown(check, renderer, fields, (), name, "")
                        for name in ("description", "sent_by", "what_to_do")}
     causes = check_causes(check, renderer, fields)
+    next_step = check_next_step(check, renderer, fields["next_step"]) \
+        if "next_step" in fields else None
+    methods = check_list(check, fields, "methods",
+                         lambda c, item, keys: check_method(c, renderer, item, keys))
+    check_repeated_methods(check, methods or [])
     headers = check_list(check, fields, "headers", check_header, allow_empty=True)
     check_repeated_headers(check, headers or [])
     example = check_example(check, fields, code, phrase)
@@ -77,7 +90,8 @@ def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
         return None
     return Code(code=code, phrase=phrase, status=status, summary=summary,
                 references=tuple(references), aliases=tuple(aliases or ()),
-                keywords=tuple(keywords or ()), causes=tuple(causes),
+                keywords=tuple(keywords or ()), causes=tuple(causes), next_step=next_step,
+                methods=tuple(methods or ()),
                 headers=tuple(headers), example=example, related=tuple(related),
                 checked=checked, source=path, **markdown_fields)
 
@@ -171,6 +185,44 @@ def check_checked(check: Checker, data: Any) -> Checked | None:
     return Checked(month, tuple(references), tuple(sources))
 
 
+def check_next_step(check: Checker, renderer: MarkdownRenderer, data: Any) -> NextStep | None:
+    """Return a NextStep from {action, rule, references}."""
+    keys: tuple[str | int, ...] = ("next_step",)
+    fields = check.fields(data, keys, ["action", "rule", "references"], [], "'next_step'")
+    if fields is None:
+        return None
+    action = check.choice(fields, keys, "action", tuple(NEXT_ACTIONS))
+    rule = check.text(fields, keys, "rule", limit=NEXT_STEP_RULE_LIMIT)
+    html = markdown_value(check, renderer, rule, keys + ("rule",), "") if rule else None
+    items = check.items(fields, keys, "references")
+    references = [check_reference(check, item, keys + ("references", index))
+                  for index, item in enumerate(items or ())]
+    if None in (action, html, items) or None in references:
+        return None
+    return NextStep(action, html, tuple(references))
+
+
+def check_method(check: Checker, renderer: MarkdownRenderer, data: Any,
+                 keys: tuple[str | int, ...]) -> MethodMeaning | None:
+    """Return a MethodMeaning from {method, meaning}."""
+    fields = check.fields(data, keys, ["method", "meaning"], [], "a method")
+    if fields is None:
+        return None
+    method = check.choice(fields, keys, "method", tuple(METHODS))
+    meaning = check_markdown(check, renderer, fields, keys, "meaning", "")
+    return MethodMeaning(method, meaning) if method and meaning else None
+
+
+def check_repeated_methods(check: Checker, methods: list[MethodMeaning]) -> None:
+    """Each method is one anchor on the page, so it is explained once."""
+    seen: set[str] = set()
+    for index, method in enumerate(methods):
+        if method.method in seen:
+            check.fail(("methods", index, "method"), f"method '{method.method}' is listed "
+                       "twice; merge the two into one")
+        seen.add(method.method)
+
+
 def check_keywords(check: Checker, data: dict) -> list[str] | None:
     """Return the keywords list: short lowercase texts."""
     items = check.items(data, (), "keywords", allow_empty=True)
@@ -211,6 +263,66 @@ def check_example(check: Checker, data: dict, code: int | None, phrase: str | No
                    f"\"SIP/2.0 {code} {phrase}\", found \"{status_line[:60]}\"")
         return None
     return example
+
+
+GUIDE_FIELDS = ("title", "summary", "intro", "codes", "which_to_send")
+OPTIONAL_GUIDE_FIELDS = ("sections", "checked")
+GUIDE_FILE = re.compile(r"^[a-z][a-z0-9-]{0,40}\.yaml$")
+CODE_LINKS_FROM_GUIDES = "../codes/"  # a guide's [486](486.html) goes to the code page
+
+
+def validate_guide(path: Path, data: Any, renderer: MarkdownRenderer,
+                   problems: list[Problem]) -> Guide | None:
+    """Return a Guide built from one file's data, or None after recording its problems."""
+    check = Checker(path, problems)
+    before = len(problems)
+    fields = check.fields(data, (), GUIDE_FIELDS, OPTIONAL_GUIDE_FIELDS, "a guide")
+    if fields is None:
+        return None
+    title = check.text(fields, (), "title", limit=90, one_line=True)
+    summary = check.text(fields, (), "summary", limit=SUMMARY_LIMIT, one_line=True)
+    intro = check_markdown(check, renderer, fields, (), "intro", CODE_LINKS_FROM_GUIDES)
+    rows = check_list(check, fields, "codes", check_guide_row)
+    seen: set[int] = set()
+    for index, row in enumerate(rows or ()):
+        if row.code in seen:
+            check.fail(("codes", index, "code"), f"code {row.code} is compared twice; keep "
+                       "one row")
+        seen.add(row.code)
+    sections = check_list(check, fields, "sections",
+                          lambda c, item, keys: check_guide_section(c, renderer, item, keys))
+    steps = check.items(fields, (), "which_to_send")
+    which = [markdown_value(check, renderer, step.strip() if isinstance(step, str) else None,
+                            ("which_to_send", index), CODE_LINKS_FROM_GUIDES)
+             for index, step in enumerate(steps or ())]
+    checked = check_checked(check, fields["checked"]) if "checked" in fields else None
+    if len(problems) > before or None in which:
+        return None
+    return Guide(slug=path.stem, title=title, summary=summary, intro=intro, rows=tuple(rows),
+                 sections=tuple(sections or ()), which_to_send=tuple(which), checked=checked,
+                 source=path)
+
+
+def check_guide_row(check: Checker, data: Any, keys: tuple[str | int, ...]) -> GuideRow | None:
+    """Return a GuideRow from {code, sent_by, tells_caller}; the code's page is checked later."""
+    fields = check.fields(data, keys, ["code", "sent_by", "tells_caller"], [], "a guide row")
+    if fields is None:
+        return None
+    code = check.whole(fields, keys, "code", 100, 699)
+    sent_by = check.text(fields, keys, "sent_by", limit=160, one_line=True)
+    tells = check.text(fields, keys, "tells_caller", limit=160, one_line=True)
+    return GuideRow(code, sent_by, tells) if None not in (code, sent_by, tells) else None
+
+
+def check_guide_section(check: Checker, renderer: MarkdownRenderer, data: Any,
+                        keys: tuple[str | int, ...]) -> GuideSection | None:
+    """Return a GuideSection from {heading, text}."""
+    fields = check.fields(data, keys, ["heading", "text"], [], "a guide section")
+    if fields is None:
+        return None
+    heading = check.text(fields, keys, "heading", limit=60, one_line=True)
+    text = check_markdown(check, renderer, fields, keys, "text", CODE_LINKS_FROM_GUIDES)
+    return GuideSection(heading, text) if heading and text else None
 
 
 def validate_class(path: Path, key: str, data: Any, renderer: MarkdownRenderer,
@@ -397,7 +509,19 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
         for rfc, keys in missing.items():
             check.fail(keys, f"RFC {rfc} is cited but has no title in content/rfcs.yaml; "
                        "add it there")
+    for guide in content.guides.values():
+        check = Checker(guide.source, problems)
+        for index, row in enumerate(guide.rows):
+            if row.code not in content.codes:
+                check.fail(("codes", index, "code"), f"code {row.code} has no page; add "
+                           f"content/codes/{row.code}.yaml or remove the row")
+        for rfc, keys in {ref.rfc: keys for keys, ref in reversed(guide.cited)}.items():
+            if rfc not in content.rfcs:
+                check.fail(keys, f"RFC {rfc} is cited but has no title in content/rfcs.yaml; "
+                           "add it there")
     cited_anywhere = {m.reference.rfc for m in content.mappings} | set(PAGE_RFCS)
+    for guide in content.guides.values():
+        cited_anywhere |= {reference.rfc for reference in guide.citations}
     for code in content.codes.values():
         cited_anywhere |= {reference.rfc for reference in code.citations}
     rfcs = Checker(content_dir / "rfcs.yaml", problems)
@@ -436,14 +560,19 @@ def load_content(content_dir: Path, base_url: str | None = None,
     # Only what find_code_files accepts is a page to link to: not a folder named 699.yaml.
     known_codes = frozenset(int(entry.name[:3]) for entry in found if isinstance(entry, Path))
     renderer = MarkdownRenderer(known_codes)
+    guides_dir = content_dir / "guides"
+    guides_found = find_guide_files(guides_dir)
     files = [content_dir / name for name in TOP_LEVEL_FILES]
     files += [entry for entry in found if isinstance(entry, Path)]
+    files += [entry for entry in guides_found if isinstance(entry, Path)]
     keys = {path: (file_stamp(path), known_codes, base_url) for path in files}
     to_read = [path for path in files if path not in cache or cache[path][0] != keys[path]]
 
     def check_file(path: Path) -> tuple[Any, list[Problem]]:
         if path.parent == codes_dir:
             return check_code_file(path, renderer)
+        if path.parent == guides_dir:
+            return check_guide_file(path, renderer)
         return check_top_level_file(path, base_url, renderer)
 
     checked = dict(zip(to_read, map_forked(check_file, to_read, processes), strict=True))
@@ -460,9 +589,15 @@ def load_content(content_dir: Path, base_url: str | None = None,
     (site, classes, rfcs, (causes, mappings)) = (
         collect(outcome(path), problems) for path in files[:len(TOP_LEVEL_FILES)])
     codes = collect_codes(codes_dir, found, outcome, problems)
+    guides = {}
+    for entry in guides_found:
+        if isinstance(entry, Problem):
+            problems.append(entry)
+        elif (guide := collect(outcome(entry), problems)) is not None:
+            guides[guide.slug] = guide
     if problems or site is None:
         raise ContentError(problems)
-    content = Content(site, classes, rfcs, causes, mappings, codes)
+    content = Content(site, classes, rfcs, causes, mappings, codes, guides)
     cross_check(content_dir, content, problems)
     if problems:
         raise ContentError(problems)
@@ -555,6 +690,39 @@ def collect_codes(codes_dir: Path, found: list[Problem | Path],
         problems.append(Problem(display_path(codes_dir), 1, "no code files found; add e.g. "
                                 "487.yaml"))
     return codes
+
+
+def find_guide_files(guides_dir: Path) -> list[Problem | Path]:
+    """Return, in file order, the guide files of guides_dir (a folder that may be absent),
+    or a Problem for a file not named like one."""
+    if not guides_dir.is_dir():
+        return []
+    try:
+        paths = sorted(guides_dir.iterdir())
+    except OSError as err:
+        return [Problem(display_path(guides_dir), 1, f"cannot list the folder ({err.strerror}); "
+                        "make it readable")]
+    found: list[Problem | Path] = []
+    for path in paths:
+        if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
+            continue  # an editor's folder or swap file
+        if not GUIDE_FILE.match(path.name):
+            found.append(Problem(escaped(display_path(path)), 1, f"file name "
+                                 f"'{escaped(path.name)}' is not a guide file; name it "
+                                 "<slug>.yaml in lowercase letters, digits and hyphens, e.g. "
+                                 "declining.yaml"))
+            continue
+        found.append(path)
+    return found
+
+
+def check_guide_file(path: Path, renderer: MarkdownRenderer) -> tuple[Guide | None, list[Problem]]:
+    """Read and validate one guide file; return its Guide (or None) and its problems."""
+    data, unreadable = read_yaml(path)
+    if unreadable:
+        return None, limit_problems(unreadable)
+    problems: list[Problem] = []
+    return validate_guide(path, data, renderer, problems), limit_problems(problems)
 
 
 def check_code_file(path: Path, renderer: MarkdownRenderer) -> tuple[Code | None, list[Problem]]:

@@ -14,6 +14,22 @@ CLASS_KEYS = ("1xx", "2xx", "3xx", "4xx", "5xx", "6xx")
 STATUSES = ("standard", "deprecated", "non-standard")
 REQUIREMENTS = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
 DIRECTIONS = ("isup-to-sip", "sip-to-isup", "qsig-to-sip", "sip-to-qsig")
+# What the party that receives a response does next, and how the page names it.
+NEXT_ACTIONS = {
+    "none": "Nothing to do",
+    "follow-redirect": "Follow the redirect",
+    "retry-with-changes": "Retry with changes",
+    "retry-later": "Retry later",
+    "try-elsewhere": "Try elsewhere",
+    "do-not-retry": "Do not retry",
+}
+# Methods a code page may explain separately, by anchor (codes/481.html#bye), with their names.
+METHODS = {
+    "invite": "INVITE", "re-invite": "re-INVITE", "ack": "ACK", "bye": "BYE",
+    "cancel": "CANCEL", "register": "REGISTER", "options": "OPTIONS", "info": "INFO",
+    "prack": "PRACK", "subscribe": "SUBSCRIBE", "notify": "NOTIFY", "update": "UPDATE",
+    "message": "MESSAGE", "refer": "REFER", "publish": "PUBLISH",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,6 +134,31 @@ class Checked:
 
 
 @dataclass(frozen=True, slots=True)
+class NextStep:
+    """What the receiver of a response does next: one of NEXT_ACTIONS, and the rule behind it."""
+
+    action: str
+    rule: Text
+    references: tuple[Reference, ...]
+
+    @property
+    def label(self) -> str:
+        return NEXT_ACTIONS[self.action]
+
+
+@dataclass(frozen=True, slots=True)
+class MethodMeaning:
+    """What a code means as the answer to one method, shown at codes/<code>.html#<method>."""
+
+    method: str
+    meaning: Text
+
+    @property
+    def name(self) -> str:
+        return METHODS[self.method]
+
+
+@dataclass(frozen=True, slots=True)
 class Code:
     """One SIP response code, read from content/codes/<code>.yaml."""
 
@@ -132,6 +173,8 @@ class Code:
     sent_by: Text
     causes: tuple[Text, ...]
     what_to_do: Text
+    next_step: NextStep | None
+    methods: tuple[MethodMeaning, ...]
     headers: tuple[HeaderRule, ...]
     example: str
     related: tuple[Related, ...]
@@ -157,6 +200,12 @@ class Code:
             (("summary",), self.summary), (("description",), self.description.markdown),
             (("sent_by",), self.sent_by.markdown), (("what_to_do",), self.what_to_do.markdown)]
         texts += [(("causes", i), cause.markdown) for i, cause in enumerate(self.causes)]
+        texts += [(("methods", i, "meaning"), m.meaning.markdown)
+                  for i, m in enumerate(self.methods)]
+        if self.next_step:
+            found += [(("next_step", "references", i), ref)
+                      for i, ref in enumerate(self.next_step.references)]
+            texts.append((("next_step", "rule"), self.next_step.rule.markdown))
         texts += [(("headers", i, "note"), h.note) for i, h in enumerate(self.headers)]
         texts += [(("related", i, "note"), r.note) for i, r in enumerate(self.related)]
         texts += [(("aliases", i, "note"), a.note) for i, a in enumerate(self.aliases)]
@@ -177,6 +226,70 @@ class Code:
     @property
     def url(self) -> str:
         return f"codes/{self.code}.html"
+
+
+@dataclass(frozen=True, slots=True)
+class GuideRow:
+    """One code in a guide's comparison table, as the guide describes it."""
+
+    code: int
+    sent_by: str
+    tells_caller: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuideSection:
+    """A part of a guide for what its table cannot say."""
+
+    heading: str
+    text: Text
+
+    @property
+    def anchor(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-")
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    """A side-by-side comparison of codes people confuse, from content/guides/<slug>.yaml."""
+
+    slug: str
+    title: str
+    summary: str
+    intro: Text
+    rows: tuple[GuideRow, ...]
+    sections: tuple[GuideSection, ...]
+    which_to_send: tuple[Text, ...]
+    checked: Checked | None
+    source: Path
+
+    @property
+    def url(self) -> str:
+        return f"guides/{self.slug}.html"
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        return tuple(row.code for row in self.rows)
+
+    @property
+    def cited(self) -> tuple[tuple[tuple[str | int, ...], Reference], ...]:
+        """Every RFC citation in this file, with the field it stands in."""
+        texts: list[tuple[tuple[str | int, ...], str]] = [
+            (("summary",), self.summary), (("intro",), self.intro.markdown)]
+        texts += [(("codes", i, field), getattr(row, field)) for i, row in enumerate(self.rows)
+                  for field in ("sent_by", "tells_caller")]
+        texts += [(("sections", i, "text"), part.text.markdown)
+                  for i, part in enumerate(self.sections)]
+        texts += [(("which_to_send", i), step.markdown)
+                  for i, step in enumerate(self.which_to_send)]
+        found = [(keys, ref) for keys, text in texts for ref in references_in(text)]
+        if self.checked:
+            found += [(("checked",), ref) for ref in self.checked.references]
+        return tuple(found)
+
+    @property
+    def citations(self) -> tuple[Reference, ...]:
+        return tuple(dict.fromkeys(ref for _, ref in self.cited))
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +356,11 @@ class Content:
     causes: dict[int, str]
     mappings: tuple[Mapping, ...]
     codes: dict[int, Code]
+    guides: dict[str, Guide]
+
+    def guides_for(self, code: int) -> tuple[Guide, ...]:
+        """Return the guides that compare this code, in guide order."""
+        return tuple(guide for guide in self.guides.values() if code in guide.codes)
 
 
 # ---------------------------------------------------------------------------------------------

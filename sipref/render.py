@@ -18,6 +18,8 @@ from sipref.model import (
     DIRECTIONS,
     Code,
     Content,
+    Guide,
+    GuideRow,
     Mapping,
     Reference,
     Rfc,
@@ -343,7 +345,43 @@ def code_page_context(content: Content, code: Code, rows: tuple[Mapping, ...],
         rules={"message": MESSAGE_RULE, "reason": REASON_IN_RESPONSES,
                "error_info": ERROR_INFO, "unknown_code": UNKNOWN_CODE_RULE},
         x00=content.codes.get(code.code // 100 * 100),
+        guides=content.guides_for(code.code),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class GuideEntry:
+    """One row of a guide's comparison table: the guide's words and the code's own facts."""
+
+    code: Code
+    row: GuideRow
+    isup_causes: tuple[tuple[int, str], ...]  # RFC 3398 §8.2.6.1: the cause a gateway sends
+    isup_rule: str  # what applies when the table lists no cause
+
+
+def guide_entries(content: Content, guide: Guide,
+                  rows: dict[int, tuple[Mapping, ...]]) -> tuple[GuideEntry, ...]:
+    """Return a guide's table rows, each with the SIP-to-ISUP cause of RFC 3398."""
+    entries = []
+    for row in guide.rows:
+        code = content.codes[row.code]
+        causes = tuple((m.cause, content.causes[m.cause]) for m in rows[row.code]
+                       if m.direction == "sip-to-isup")
+        rule = "" if causes else ("redirection: new call attempts (RFC 3398 §8.2.5)"
+                                  if code.class_key == "3xx" else
+                                  "31 Normal, unspecified: the default (RFC 3398 §8.2.6.1)")
+        entries.append(GuideEntry(code, row, causes, rule))
+    return tuple(entries)
+
+
+def guide_references(guide: Guide, entries: tuple[GuideEntry, ...]) -> list[Reference]:
+    """Return every citation a guide page makes: its file's and the table's."""
+    found = list(guide.citations)
+    found += [ref for entry in entries if entry.code.next_step
+              for ref in entry.code.next_step.references]
+    found.append(Reference(3398, "8.2.6.1"))
+    found += [ref for entry in entries for ref in references_in(entry.isup_rule)]
+    return list(dict.fromkeys(found))
 
 
 # One HTML page to render: its output path, its template and the context it is given.
@@ -369,6 +407,12 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
                   codes=groups[key]) for key in CLASS_KEYS]
     jobs += [(code.url, "code.html", code_page_context(content, code, rows[code.code], offline))
              for code in (content.codes[n] for n in sorted(content.codes))]
+    jobs.append(page("guides/index.html", "guides.html", guides=content.guides))
+    for guide in content.guides.values():
+        entries = guide_entries(content, guide, rows)
+        jobs.append(page(guide.url, "guide.html", guide=guide, entries=entries, rfcs=content.rfcs,
+                         references=grouped_references(guide_references(guide, entries),
+                                                       content.rfcs)))
     jobs.append(page("404.html", "404.html", base_path=urlsplit(content.site.base_url or "/").path,
                      codes=sorted(content.codes)))
     return jobs
