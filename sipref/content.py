@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +28,31 @@ from sipref.model import (
     GuideRow,
     GuideSection,
     HeaderRule,
+    Location,
     Mapping,
     MethodMeaning,
     NextStep,
     Problem,
+    Product,
+    ProductCause,
+    ProductResponse,
+    ReasonProtocol,
+    Reference,
     Related,
     Rfc,
     Site,
+    Topic,
+    Variable,
+    WarnCode,
+    WarnRange,
     display_path,
+    references_in,
 )
 from sipref.parallel import map_forked
 from sipref.yamlfile import escaped, read_yaml, shown_text
 
 SUMMARY_LIMIT = 200
+LOCATIONS_SOURCE = Reference(8606, "4")
 # RFCs every code page cites in text of its own (the header and Q.850 sections).
 PAGE_RFCS = (3261, 3398, 4497, 6432)
 
@@ -315,14 +328,271 @@ def check_guide_row(check: Checker, data: Any, keys: tuple[str | int, ...]) -> G
 
 
 def check_guide_section(check: Checker, renderer: MarkdownRenderer, data: Any,
-                        keys: tuple[str | int, ...]) -> GuideSection | None:
+                        keys: tuple[str | int, ...],
+                        code_prefix: str = CODE_LINKS_FROM_GUIDES) -> GuideSection | None:
     """Return a GuideSection from {heading, text}."""
     fields = check.fields(data, keys, ["heading", "text"], [], "a guide section")
     if fields is None:
         return None
     heading = check.text(fields, keys, "heading", limit=60, one_line=True)
-    text = check_markdown(check, renderer, fields, keys, "text", CODE_LINKS_FROM_GUIDES)
+    text = check_markdown(check, renderer, fields, keys, "text", code_prefix)
     return GuideSection(heading, text) if heading and text else None
+
+
+CAUSE_NAME = re.compile(r"^[A-Z][A-Z0-9_]{1,40}$")
+UNLISTED_KEYS = ("1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "other")
+
+
+def validate_product(path: Path, data: Any, renderer: MarkdownRenderer,
+                     problems: list[Problem]) -> Product | None:
+    """Return a Product from content/<product>.yaml: its causes both ways, defaults and notes."""
+    check = Checker(path, problems)
+    before = len(problems)
+    fields = check.fields(data, (), ["product", "read_from", "sends_for_unlisted_cause",
+                                     "cause_for_unlisted_response", "causes", "responses"],
+                          ["about", "runtime", "variables"], "a product file")
+    if fields is None:
+        return None
+    name = check.text(fields, (), "product", limit=40, one_line=True)
+    read_from = check_list(check, fields, "read_from", check_source_read)
+    default_code = check.whole(fields, (), "sends_for_unlisted_cause", 100, 699)
+    about = check_markdown(check, renderer, fields, (), "about", "codes/") \
+        if "about" in fields else None
+    causes = check_list(check, fields, "causes", check_product_cause)
+    names: dict[str, int] = {}
+    for index, cause in enumerate(causes or ()):
+        for label in (cause.name, *cause.aliases):
+            if label in names:
+                check.fail(("causes", index, "name"), f"cause name {label} is used twice; "
+                           "keep one")
+            names[label] = index
+    unlisted = fields.get("cause_for_unlisted_response")
+    where = ("cause_for_unlisted_response",)
+    if not isinstance(unlisted, dict) or "other" not in unlisted:
+        check.fail(where, "'cause_for_unlisted_response' must map class keys (4xx …) and "
+                   f"'other' to a cause name, found {shown_value(unlisted)}")
+        unlisted = {}
+    for key, cause_name in unlisted.items():
+        if key not in UNLISTED_KEYS:
+            check.fail(where + (key,), f"'{escaped(str(key))}' is not a class key; use one "
+                       f"of {', '.join(UNLISTED_KEYS)}")
+        elif cause_name not in names:
+            check.fail(where + (key,), f"cause {shown_value(cause_name)} is not in 'causes'")
+    responses = check_list(check, fields, "responses", check_product_response)
+    seen: set[int] = set()
+    for index, row in enumerate(responses or ()):
+        for label in (row.cause, row.chan_sip_cause):
+            if label is not None and label not in names:
+                check.fail(("responses", index, "cause"), f"cause {label} is not in 'causes'")
+        if row.code in seen:
+            check.fail(("responses", index, "code"), f"code {row.code} is listed twice")
+        seen.add(row.code)
+    runtime = check_markdown_items(check, renderer, fields, "runtime")
+    variables = check_list(check, fields, "variables",
+                           lambda c, item, keys: check_variable(c, renderer, item, keys))
+    if len(problems) > before:
+        return None
+    # An alias names the same cause: rows may use either, the page shows the main name.
+    main = {label: causes[index].name for label, index in names.items()}
+    return Product(key=path.stem, name=name, read_from=tuple(read_from), about=about,
+                   default_code=default_code,
+                   unlisted={key: main[value] for key, value in unlisted.items()},
+                   causes=tuple(causes),
+                   responses=tuple(ProductResponse(r.code, main[r.cause],
+                                                   r.chan_sip_cause and main[r.chan_sip_cause])
+                                   for r in responses),
+                   runtime=tuple(runtime or ()), variables=tuple(variables or ()), source=path)
+
+
+def check_source_read(check: Checker, data: Any, keys: tuple[str | int, ...]) -> str | None:
+    """Return "repository at commit: files" from {source, files}."""
+    fields = check.fields(data, keys, ["source", "files"], [], "a source read")
+    if fields is None:
+        return None
+    source = check.text(fields, keys, "source", limit=120, one_line=True)
+    files = check.text(fields, keys, "files", limit=400, one_line=True)
+    return f"{source}: {files}" if source and files else None
+
+
+def check_product_cause(check: Checker, data: Any,
+                        keys: tuple[str | int, ...]) -> ProductCause | None:
+    """Return a ProductCause from one row of a product's causes."""
+    fields = check.fields(data, keys, ["name", "number", "reason"],
+                          ["aliases", "printed", "description", "sends", "chan_sip_sends",
+                           "reported_as"], "a cause")
+    if fields is None:
+        return None
+    before = len(check.problems)
+    name = check_cause_name(check, fields.get("name"), keys + ("name",))
+    aliases = [check_cause_name(check, alias, keys + ("aliases", index))
+               for index, alias in enumerate(check.items(fields, keys, "aliases") or ())]
+    number = check.whole(fields, keys, "number", 0, 999)
+    printed = check.text(fields, keys, "printed", limit=60, one_line=True) or ""
+    description = check.text(fields, keys, "description", limit=120, one_line=True) or ""
+    sends, chan_sip, reported = (check.whole(fields, keys, key, low, high) if key in fields
+                                 else None for key, low, high in
+                                 (("sends", 100, 699), ("chan_sip_sends", 100, 699),
+                                  ("reported_as", 0, 127)))
+    reason = fields.get("reason")
+    reasons = [reason] if isinstance(reason, str) else reason
+    if not (isinstance(reasons, list) and reasons and all(
+            isinstance(value, str) and REASON_VALUE.match(value) for value in reasons)):
+        check.fail(keys + ("reason",), "'reason' must be the Reason header value, or a list of "
+                   'them, as PROTOCOL;cause=N[;text="…"], found ' + shown_value(reason))
+    if len(check.problems) > before:
+        return None
+    return ProductCause(name, number, tuple(aliases), printed, description, sends, chan_sip,
+                        reported, tuple(reasons))
+
+
+REASON_VALUE = re.compile(r'^[A-Za-z0-9.\-]+;cause=\d+(;text="[^"\\]*")?$')
+
+
+def check_cause_name(check: Checker, value: Any, where: tuple[str | int, ...]) -> str | None:
+    """Return value if it is a cause name as products write them: USER_BUSY."""
+    if isinstance(value, str) and CAUSE_NAME.match(value):
+        return value
+    check.fail(where, "a cause name must be capital letters, digits and underscores, as "
+               f"the product writes it (USER_BUSY), found {shown_value(value)}")
+    return None
+
+
+def check_product_response(check: Checker, data: Any,
+                           keys: tuple[str | int, ...]) -> ProductResponse | None:
+    """Return a ProductResponse from {code, cause, chan_sip_cause?}."""
+    fields = check.fields(data, keys, ["code", "cause"], ["chan_sip_cause"], "a response row")
+    if fields is None:
+        return None
+    code = check.whole(fields, keys, "code", 100, 699)
+    cause = check_cause_name(check, fields.get("cause"), keys + ("cause",))
+    chan_sip = check_cause_name(check, fields["chan_sip_cause"], keys + ("chan_sip_cause",)) \
+        if "chan_sip_cause" in fields else None
+    if code is None or cause is None or ("chan_sip_cause" in fields and chan_sip is None):
+        return None
+    return ProductResponse(code, cause, chan_sip)
+
+
+def check_variable(check: Checker, renderer: MarkdownRenderer, data: Any,
+                   keys: tuple[str | int, ...]) -> Variable | None:
+    """Return a Variable from {name, meaning}."""
+    fields = check.fields(data, keys, ["name", "meaning"], [], "a variable")
+    if fields is None:
+        return None
+    name = check.text(fields, keys, "name", limit=60, one_line=True)
+    meaning = check_markdown(check, renderer, fields, keys, "meaning", "codes/")
+    return Variable(name, meaning) if name and meaning else None
+
+
+def check_markdown_items(check: Checker, renderer: MarkdownRenderer, data: dict,
+                         name: str) -> list | None:
+    """Return an optional list of Markdown items, rendered."""
+    items = check.items(data, (), name) if name in data else []
+    if items is None:
+        return None
+    rendered = [markdown_value(check, renderer, item.strip() if isinstance(item, str) else None,
+                               (name, index), "codes/") for index, item in enumerate(items)]
+    return None if None in rendered else rendered
+
+
+def validate_warn_codes(path: Path, data: Any, renderer: MarkdownRenderer,
+                        problems: list[Problem]) -> tuple:
+    """Return the warn-code ranges, the warn-codes and the page from warn-codes.yaml."""
+    check = Checker(path, problems)
+    fields = check.fields(data, (), ["title", "summary", "ranges", "codes"], ["sections"],
+                          "warn-codes.yaml")
+    if fields is None:
+        return (), {}, None
+    ranges = []
+    for index, item in enumerate(check.items(fields, (), "ranges") or ()):
+        keys = ("ranges", index)
+        row = check.fields(item, keys, ["first", "last", "name", "rfc"], ["section"], "a range")
+        if row is None:
+            continue
+        first, last = check.whole(row, keys, "first", 300, 399), check.whole(row, keys, "last",
+                                                                             300, 399)
+        name = check.text(row, keys, "name", limit=80, one_line=True)
+        reference = check_reference(check, {k: row[k] for k in ("rfc", "section") if k in row},
+                                    keys)
+        if None not in (first, last, name, reference):
+            ranges.append(WarnRange(first, last, name, reference))
+    codes: dict[int, WarnCode] = {}
+    for index, item in enumerate(check.items(fields, (), "codes") or ()):
+        keys = ("codes", index)
+        row = check.fields(item, keys, ["code", "text", "rfc", "meaning"],
+                           ["section", "used_with"], "a warn-code")
+        if row is None:
+            continue
+        code = check.whole(row, keys, "code", 300, 399)
+        text = check.text(row, keys, "text", limit=80, one_line=True)
+        reference = check_reference(check, {k: row[k] for k in ("rfc", "section") if k in row},
+                                    keys)
+        meaning = check.text(row, keys, "meaning", limit=300, one_line=True)
+        used_with = check_markdown(check, renderer, row, keys, "used_with", "codes/") \
+            if "used_with" in row else None
+        if code in codes:
+            check.fail(keys + ("code",), f"warn-code {code} is listed twice; keep one")
+        elif None not in (code, text, reference, meaning) and \
+                ("used_with" not in row or used_with is not None):
+            if not any(r.first <= code <= r.last for r in ranges):
+                check.fail(keys + ("code",), f"warn-code {code} is in none of the 'ranges'")
+            codes[code] = WarnCode(code, text, reference, meaning, used_with)
+    return tuple(ranges), codes, validate_topic(check, "warning", path, fields, renderer)
+
+
+def validate_topic(check: Checker, key: str, path: Path, fields: dict,
+                   renderer: MarkdownRenderer) -> Topic | None:
+    """Return the Topic (title, summary, sections) a reference page file describes."""
+    title = check.text(fields, (), "title", limit=90, one_line=True)
+    summary = check.text(fields, (), "summary", limit=SUMMARY_LIMIT, one_line=True)
+    sections = check_list(check, fields, "sections",
+                          lambda c, item, keys: check_guide_section(c, renderer, item, keys,
+                                                                    "codes/"))
+    if None in (title, summary) or ("sections" in fields and sections is None):
+        return None
+    return Topic(key, title, summary, tuple(sections or ()), path)
+
+
+def validate_reason(path: Path, data: Any, renderer: MarkdownRenderer,
+                    problems: list[Problem]) -> tuple:
+    """Return the Reason protocols, the RFC 8606 locations and the page from reason.yaml."""
+    check = Checker(path, problems)
+    fields = check.fields(data, (), ["title", "summary", "protocols", "locations"],
+                          ["sections"], "reason.yaml")
+    if fields is None:
+        return (), (), None
+    protocols = []
+    for index, item in enumerate(check.items(fields, (), "protocols") or ()):
+        keys = ("protocols", index)
+        row = check.fields(item, keys, ["value", "cause", "registered_by", "means"],
+                           ["rfc", "section"], "a protocol")
+        if row is None:
+            continue
+        value = check.text(row, keys, "value", limit=30, one_line=True)
+        cause = check.text(row, keys, "cause", limit=160, one_line=True)
+        registered_by = check.text(row, keys, "registered_by", limit=80, one_line=True)
+        means = check.text(row, keys, "means", limit=300, one_line=True)
+        reference = check_reference(check, {k: row[k] for k in ("rfc", "section") if k in row},
+                                    keys) if "rfc" in row else None
+        if None not in (value, cause, registered_by, means) and \
+                ("rfc" not in row or reference is not None):
+            protocols.append(ReasonProtocol(value, cause, registered_by, reference, means))
+    locations = []
+    for index, item in enumerate(check.items(fields, (), "locations") or ()):
+        keys = ("locations", index)
+        row = check.fields(item, keys, ["token", "bits", "meaning"], [], "a location")
+        if row is None:
+            continue
+        token = check.text(row, keys, "token", limit=10, one_line=True)
+        bits = row.get("bits")
+        if not (isinstance(bits, str) and re.fullmatch(r"[01]{4}", bits)):
+            check.fail(keys + ("bits",), "'bits' must be four binary digits in quotes, found "
+                       + shown_value(bits))
+            bits = None
+        meaning = check.text(row, keys, "meaning", limit=80, one_line=True)
+        if None not in (token, bits, meaning):
+            locations.append(Location(token, bits, meaning))
+    return tuple(protocols), tuple(locations), validate_topic(check, "reason", path, fields,
+                                                              renderer)
 
 
 def validate_class(path: Path, key: str, data: Any, renderer: MarkdownRenderer,
@@ -519,7 +789,14 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
             if rfc not in content.rfcs:
                 check.fail(keys, f"RFC {rfc} is cited but has no title in content/rfcs.yaml; "
                            "add it there")
+    for path, cited in log_page_citations(content):
+        check = Checker(path, problems)
+        for rfc, keys in {ref.rfc: keys for keys, ref in reversed(cited)}.items():
+            if rfc not in content.rfcs:
+                check.fail(keys, f"RFC {rfc} is cited but has no title in content/rfcs.yaml; "
+                           "add it there")
     cited_anywhere = {m.reference.rfc for m in content.mappings} | set(PAGE_RFCS)
+    cited_anywhere |= {ref.rfc for _, cited in log_page_citations(content) for _, ref in cited}
     for guide in content.guides.values():
         cited_anywhere |= {reference.rfc for reference in guide.citations}
     for code in content.codes.values():
@@ -538,6 +815,35 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
         if mapping.reference.rfc not in content.rfcs:
             q850.fail(("mappings", index, "source"), f"RFC {mapping.reference.rfc} has no "
                       "title in content/rfcs.yaml; add it there")
+
+
+def log_page_citations(content: Content) -> list[tuple[Path, list]]:
+    """Return, per file behind the log decoder pages, every RFC it cites with its field."""
+    found: list[tuple[Path, list]] = []
+    for product in content.products.values():
+        texts = [(("about",), product.about.markdown)] if product.about else []
+        texts += [(("runtime", i), text.markdown) for i, text in enumerate(product.runtime)]
+        texts += [(("variables", i, "meaning"), v.meaning.markdown)
+                  for i, v in enumerate(product.variables)]
+        found.append((product.source, [(keys, ref) for keys, text in texts
+                                       for ref in references_in(text)]))
+    for topic in content.topics.values():
+        cited = [(("sections", i, "text"), ref) for i, part in enumerate(topic.sections)
+                 for ref in references_in(part.text.markdown)]
+        if topic.key == "warning":
+            cited += [(("ranges", i), r.reference) for i, r in enumerate(content.warn_ranges)]
+            warn_codes = list(content.warn_codes.values())
+            cited += [(("codes", i), w.reference) for i, w in enumerate(warn_codes)]
+            cited += [(("codes", i, "used_with"), ref)
+                      for i, w in enumerate(content.warn_codes.values()) if w.used_with
+                      for ref in references_in(w.used_with.markdown)]
+        if topic.key == "reason":
+            cited += [(("protocols", i), p.reference) for i, p in enumerate(content.protocols)
+                      if p.reference]
+            if content.locations:  # the location tokens are those of RFC 8606 §4
+                cited.append((("locations",), LOCATIONS_SOURCE))
+        found.append((topic.source, cited))
+    return found
 
 
 # For serve: files already validated, by path, with what the check depended on (the file's
@@ -586,8 +892,14 @@ def load_content(content_dir: Path, base_url: str | None = None,
         return value, file_problems
 
     problems: list[Problem] = []
-    (site, classes, rfcs, (causes, mappings)) = (
-        collect(outcome(path), problems) for path in files[:len(TOP_LEVEL_FILES)])
+    top = {path.name: collect(outcome(path), problems) for path in files[:len(TOP_LEVEL_FILES)]}
+    site, classes, rfcs, (causes, mappings) = (
+        top[name] for name in ("site.yaml", "classes.yaml", "rfcs.yaml", "q850.yaml"))
+    warn_ranges, warn_codes, warning_topic = top["warn-codes.yaml"]
+    protocols, locations, reason_topic = top["reason.yaml"]
+    products = {product.key: product for name in ("freeswitch.yaml", "asterisk.yaml")
+                if (product := top[name]) is not None}
+    topics = {topic.key: topic for topic in (warning_topic, reason_topic) if topic is not None}
     codes = collect_codes(codes_dir, found, outcome, problems)
     guides = {}
     for entry in guides_found:
@@ -597,7 +909,8 @@ def load_content(content_dir: Path, base_url: str | None = None,
             guides[guide.slug] = guide
     if problems or site is None:
         raise ContentError(problems)
-    content = Content(site, classes, rfcs, causes, mappings, codes, guides)
+    content = Content(site, classes, rfcs, causes, mappings, codes, guides, products,
+                      warn_ranges, warn_codes, protocols, locations, topics)
     cross_check(content_dir, content, problems)
     if problems:
         raise ContentError(problems)
@@ -619,28 +932,55 @@ def collect(outcome: tuple[Any, list[Problem]], problems: list[Problem]) -> Any:
     return outcome[0]
 
 
-TOP_LEVEL_FILES = ("site.yaml", "classes.yaml", "rfcs.yaml", "q850.yaml")
+@dataclass(frozen=True)
+class TopLevelFile:
+    """How one file beside codes/ is validated, what stands in for it when it is missing or
+    unreadable, and whether the site needs it (the log decoder pages are built only when
+    their files are there)."""
+
+    validate: Callable[[Path, Any, str | None, MarkdownRenderer, list[Problem]], Any]
+    empty: Any
+    required: bool = True
+
+
+TOP_LEVEL_FILES = {
+    "site.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                              validate_site(path, data, base_url, problems), None),
+    "classes.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                                 validate_classes(path, data, renderer, problems), {}),
+    "rfcs.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                              validate_rfcs(path, data, problems), {}),
+    "q850.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                              validate_q850(path, data, problems), ({}, ())),
+    "freeswitch.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                                    validate_product(path, data, renderer, problems), None,
+                                    required=False),
+    "asterisk.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                                  validate_product(path, data, renderer, problems), None,
+                                  required=False),
+    "warn-codes.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                                    validate_warn_codes(path, data, renderer, problems),
+                                    ((), {}, None), required=False),
+    "reason.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
+                                validate_reason(path, data, renderer, problems),
+                                ((), (), None), required=False),
+}
 
 
 def check_top_level_file(path: Path, base_url: str | None,
                          renderer: MarkdownRenderer) -> tuple[Any, list[Problem]]:
     """Read and validate one of TOP_LEVEL_FILES; return its value and its problems."""
-    empty = {"site.yaml": None, "classes.yaml": {}, "rfcs.yaml": {}, "q850.yaml": ({}, ())}
+    kind = TOP_LEVEL_FILES[path.name]
     if not os.path.lexists(path):  # a broken link is not missing: read_yaml says what it is
-        return empty[path.name], [Problem(display_path(path), 1, f"missing file {path.name}; "
-                                          "see content/README.md")]
+        if not kind.required:
+            return kind.empty, []
+        return kind.empty, [Problem(display_path(path), 1, f"missing file {path.name}; "
+                                    "see content/README.md")]
     data, unreadable = read_yaml(path)
     if unreadable:
-        return empty[path.name], limit_problems(unreadable)
+        return kind.empty, limit_problems(unreadable)
     problems: list[Problem] = []
-    if path.name == "site.yaml":
-        value: Any = validate_site(path, data, base_url, problems)
-    elif path.name == "classes.yaml":
-        value = validate_classes(path, data, renderer, problems)
-    elif path.name == "rfcs.yaml":
-        value = validate_rfcs(path, data, problems)
-    else:
-        value = validate_q850(path, data, problems)
+    value = kind.validate(path, data, base_url, renderer, problems)
     return value, limit_problems(problems)
 
 

@@ -293,6 +293,141 @@ class Guide:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductCause:
+    """One hangup cause of a softswitch, with what it sends and the Reason it adds."""
+
+    name: str  # as the product logs it: USER_BUSY; Asterisk's without the AST_CAUSE_ prefix
+    number: int
+    aliases: tuple[str, ...]  # other names for the same number
+    printed: str  # the name the product prints, where it differs from name
+    description: str  # the description the product prints, if any
+    sends: int | None  # the SIP response for this cause; None: the product's default
+    chan_sip_sends: int | None  # Asterisk's older chan_sip, where it differs
+    reported_as: int | None  # the Q.850 value reported for a cause number beyond Q.850's
+    reason: tuple[str, ...]  # the Reason header value(s) on BYE, CANCEL or a rejection
+
+    @property
+    def q850(self) -> int | None:
+        """The Q.850 cause this is, or None for a product-internal number."""
+        return self.number if 1 <= self.number <= 127 else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductResponse:
+    """One row of a product's table from a received SIP response to a hangup cause."""
+
+    code: int
+    cause: str
+    chan_sip_cause: str | None  # Asterisk's chan_sip, where it differs
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A channel variable or option that changes a product's mapping."""
+
+    name: str
+    meaning: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A softswitch's hangup causes and SIP mappings, from content/<product>.yaml."""
+
+    key: str  # the file's stem, which is the page's name: freeswitch.html
+    name: str
+    read_from: tuple[str, ...]
+    about: Text | None
+    default_code: int  # the response sent for a cause the table does not list
+    unlisted: dict[str, str]  # class key ("4xx") or "other" -> cause for an unlisted response
+    causes: tuple[ProductCause, ...]
+    responses: tuple[ProductResponse, ...]
+    runtime: tuple[Text, ...]
+    variables: tuple[Variable, ...]
+    source: Path
+
+    @property
+    def url(self) -> str:
+        return f"{self.key}.html"
+
+    def cause(self, name: str) -> ProductCause:
+        return next(c for c in self.causes if c.name == name)
+
+    def sends(self, cause: ProductCause) -> tuple[int, bool]:
+        """Return the SIP response code this product sends for cause, and whether that is
+        its default for causes its table does not list."""
+        return (cause.sends, False) if cause.sends is not None else (self.default_code, True)
+
+    def cause_for(self, code: int) -> tuple[str, bool]:
+        """Return the cause name a received response becomes, and whether by default."""
+        for row in self.responses:
+            if row.code == code:
+                return row.cause, False
+        return self.unlisted.get(f"{code // 100}xx", self.unlisted["other"]), True
+
+    def codes_to(self, name: str) -> tuple[int, ...]:
+        """Return the response codes this product's table turns into the cause name."""
+        return tuple(row.code for row in self.responses if row.cause == name)
+
+
+@dataclass(frozen=True, slots=True)
+class WarnRange:
+    first: int
+    last: int
+    name: str
+    reference: Reference
+
+
+@dataclass(frozen=True, slots=True)
+class WarnCode:
+    """A registered warn-code of the Warning header field."""
+
+    code: int
+    text: str
+    reference: Reference
+    meaning: str
+    used_with: Text | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonProtocol:
+    """A registered protocol of the Reason header field."""
+
+    value: str
+    cause: str  # what its cause field holds, as registered
+    registered_by: str  # the specification the registry names
+    reference: Reference | None  # where an RFC defines it
+    means: str
+
+    @property
+    def anchor(self) -> str:
+        return "protocol-" + re.sub(r"[^a-z0-9]+", "-", self.value.lower()).strip("-")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """An RFC 8606 location token of Reason: Q.850."""
+
+    token: str
+    bits: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A reference page about one part of SIP (warning.html, reason.html): prose and tables."""
+
+    key: str
+    title: str
+    summary: str
+    sections: tuple[GuideSection, ...]
+    source: Path
+
+    @property
+    def url(self) -> str:
+        return f"{self.key}.html"
+
+
+@dataclass(frozen=True, slots=True)
 class CodeClass:
     """One response class, 1xx to 6xx, from content/classes.yaml."""
 
@@ -357,6 +492,12 @@ class Content:
     mappings: tuple[Mapping, ...]
     codes: dict[int, Code]
     guides: dict[str, Guide]
+    products: dict[str, Product]  # by key: freeswitch, asterisk
+    warn_ranges: tuple[WarnRange, ...]
+    warn_codes: dict[int, WarnCode]
+    protocols: tuple[ReasonProtocol, ...]
+    locations: tuple[Location, ...]
+    topics: dict[str, Topic]  # warning, reason
 
     def guides_for(self, code: int) -> tuple[Guide, ...]:
         """Return the guides that compare this code, in guide order."""
