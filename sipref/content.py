@@ -62,9 +62,9 @@ PAGE_RFCS = (3261, 3398, 4497, 6432)
 # ---------------------------------------------------------------------------------------------
 
 
-CODE_FIELDS = ("code", "phrase", "status", "summary", "references", "description", "sent_by",
-               "causes", "what_to_do", "headers", "example", "related")
-OPTIONAL_CODE_FIELDS = ("aliases", "keywords", "checked", "next_step", "methods")
+CODE_FIELDS = ("code", "phrase", "status", "summary", "next_step", "references", "description",
+               "sent_by", "causes", "what_to_do", "headers", "example", "related")
+OPTIONAL_CODE_FIELDS = ("aliases", "keywords", "checked", "methods")
 NEXT_STEP_RULE_LIMIT = 600
 
 
@@ -90,7 +90,7 @@ def validate_code(path: Path, data: Any, renderer: MarkdownRenderer,
                        for name in ("description", "sent_by", "what_to_do")}
     causes = check_causes(check, renderer, fields)
     next_step = check_next_step(check, renderer, fields["next_step"]) \
-        if "next_step" in fields else None
+        if "next_step" in fields else None  # missing: reported by check.fields
     methods = check_list(check, fields, "methods",
                          lambda c, item, keys: check_method(c, renderer, item, keys))
     check_repeated_methods(check, methods or [])
@@ -350,10 +350,14 @@ def validate_product(path: Path, data: Any, renderer: MarkdownRenderer,
     before = len(problems)
     fields = check.fields(data, (), ["product", "read_from", "sends_for_unlisted_cause",
                                      "cause_for_unlisted_response", "causes", "responses"],
-                          ["about", "runtime", "variables"], "a product file")
+                          ["name_prefix", "about", "runtime", "variables"], "a product file")
     if fields is None:
         return None
     name = check.text(fields, (), "product", limit=40, one_line=True)
+    prefix = fields.get("name_prefix", "")
+    if prefix and not (isinstance(prefix, str) and CAUSE_NAME.match(prefix)):
+        check.fail(("name_prefix",), "'name_prefix' must be capital letters, digits and "
+                   f"underscores (AST_CAUSE_), found {shown_value(prefix)}")
     read_from = check_list(check, fields, "read_from", check_source_read)
     default_code = check.whole(fields, (), "sends_for_unlisted_cause", 100, 699)
     about = check_markdown(check, renderer, fields, (), "about", "codes/") \
@@ -394,7 +398,8 @@ def validate_product(path: Path, data: Any, renderer: MarkdownRenderer,
         return None
     # An alias names the same cause: rows may use either, the page shows the main name.
     main = {label: causes[index].name for label, index in names.items()}
-    return Product(key=path.stem, name=name, read_from=tuple(read_from), about=about,
+    return Product(key=path.stem, name=name, name_prefix=prefix, read_from=tuple(read_from),
+                   about=about,
                    default_code=default_code,
                    unlisted={key: main[value] for key, value in unlisted.items()},
                    causes=tuple(causes),
@@ -716,20 +721,26 @@ def validate_rfcs(path: Path, data: Any, problems: list[Problem]) -> dict[int, R
 
 
 def validate_q850(path: Path, data: Any,
-                  problems: list[Problem]) -> tuple[dict[int, str], tuple[Mapping, ...]]:
-    """Return the cause names and mapping rows from q850.yaml."""
+                  problems: list[Problem]) -> tuple[dict[int, str], tuple[Mapping, ...],
+                                                    dict[int, str]]:
+    """Return the cause names, the mapping rows and, for causes RFC 3398 turns into no
+    response, why, from q850.yaml."""
     check = Checker(path, problems)
     fields = check.fields(data, (), ["causes", "mappings"], [], "q850.yaml")
     if fields is None:
-        return {}, ()
+        return {}, (), {}
     causes: dict[int, str] = {}
+    no_response: dict[int, str] = {}
     for index, entry in enumerate(check.items(fields, (), "causes") or []):
         keys = ("causes", index)
-        row = check.fields(entry, keys, ["cause", "name"], [], "a cause")
+        row = check.fields(entry, keys, ["cause", "name"], ["no_response"], "a cause")
         if row is None:
             continue
         cause = check.whole(row, keys, "cause", 0, 127)
         name = check.text(row, keys, "name", limit=80, one_line=True)
+        if "no_response" in row and \
+                (note := check.text(row, keys, "no_response", limit=200, one_line=True)):
+            no_response[cause] = note
         if cause in causes:
             check.fail(keys + ("cause",), f"cause {cause} is listed twice; keep one")
         elif cause is not None and name:
@@ -739,7 +750,7 @@ def validate_q850(path: Path, data: Any,
         mapping = check_mapping(check, entry, ("mappings", index), causes)
         if mapping is not None:
             mappings.append(mapping)
-    return causes, tuple(mappings)
+    return causes, tuple(mappings), no_response
 
 
 def check_mapping(check: Checker, data: Any, keys: tuple[str | int, ...],
@@ -893,7 +904,7 @@ def load_content(content_dir: Path, base_url: str | None = None,
 
     problems: list[Problem] = []
     top = {path.name: collect(outcome(path), problems) for path in files[:len(TOP_LEVEL_FILES)]}
-    site, classes, rfcs, (causes, mappings) = (
+    site, classes, rfcs, (causes, mappings, no_response) = (
         top[name] for name in ("site.yaml", "classes.yaml", "rfcs.yaml", "q850.yaml"))
     warn_ranges, warn_codes, warning_topic = top["warn-codes.yaml"]
     protocols, locations, reason_topic = top["reason.yaml"]
@@ -909,7 +920,7 @@ def load_content(content_dir: Path, base_url: str | None = None,
             guides[guide.slug] = guide
     if problems or site is None:
         raise ContentError(problems)
-    content = Content(site, classes, rfcs, causes, mappings, codes, guides, products,
+    content = Content(site, classes, rfcs, causes, mappings, no_response, codes, guides, products,
                       warn_ranges, warn_codes, protocols, locations, topics)
     cross_check(content_dir, content, problems)
     if problems:
@@ -951,7 +962,7 @@ TOP_LEVEL_FILES = {
     "rfcs.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
                               validate_rfcs(path, data, problems), {}),
     "q850.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
-                              validate_q850(path, data, problems), ({}, ())),
+                              validate_q850(path, data, problems), ({}, (), {})),
     "freeswitch.yaml": TopLevelFile(lambda path, data, base_url, renderer, problems:
                                     validate_product(path, data, renderer, problems), None,
                                     required=False),

@@ -173,7 +173,7 @@ class Code:
     sent_by: Text
     causes: tuple[Text, ...]
     what_to_do: Text
-    next_step: NextStep | None
+    next_step: NextStep
     methods: tuple[MethodMeaning, ...]
     headers: tuple[HeaderRule, ...]
     example: str
@@ -335,6 +335,7 @@ class Product:
 
     key: str  # the file's stem, which is the page's name: freeswitch.html
     name: str
+    name_prefix: str  # what the source puts before each name (AST_CAUSE_); anchors omit it
     read_from: tuple[str, ...]
     about: Text | None
     default_code: int  # the response sent for a cause the table does not list
@@ -490,6 +491,7 @@ class Content:
     rfcs: dict[int, Rfc]
     causes: dict[int, str]
     mappings: tuple[Mapping, ...]
+    no_response: dict[int, str]  # causes RFC 3398 turns into no response, and why
     codes: dict[int, Code]
     guides: dict[str, Guide]
     products: dict[str, Product]  # by key: freeswitch, asterisk

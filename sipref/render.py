@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import escape
 
+from sipref.crosswalk import crosswalk, product_entries
 from sipref.model import (
     CLASS_KEYS,
-    DIRECTIONS,
     Code,
     Content,
     Guide,
@@ -377,8 +377,7 @@ def guide_entries(content: Content, guide: Guide,
 def guide_references(guide: Guide, entries: tuple[GuideEntry, ...]) -> list[Reference]:
     """Return every citation a guide page makes: its file's and the table's."""
     found = list(guide.citations)
-    found += [ref for entry in entries if entry.code.next_step
-              for ref in entry.code.next_step.references]
+    found += [ref for entry in entries for ref in entry.code.next_step.references]
     found.append(Reference(3398, "8.2.6.1"))
     found += [ref for entry in entries for ref in references_in(entry.isup_rule)]
     return list(dict.fromkeys(found))
@@ -399,14 +398,17 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
 
     jobs = [
         page("index.html", "index.html", "", groups=groups),
-        page("q850.html", "q850.html", causes=content.causes, mappings=content.mappings,
-             codes=content.codes, directions=DIRECTIONS),
+        page("q850.html", "q850.html", rows=crosswalk(content), codes=content.codes,
+             products=content.products),
         page("rfcs.html", "rfcs.html", rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
     ]
     jobs += [page(f"classes/{key}.html", "class.html", code_class=content.classes[key],
                   codes=groups[key]) for key in CLASS_KEYS]
     jobs += [(code.url, "code.html", code_page_context(content, code, rows[code.code], offline))
              for code in (content.codes[n] for n in sorted(content.codes))]
+    jobs += [page(product.url, "product.html", product=product, codes=content.codes,
+                  entries=product_entries(content, product))
+             for product in content.products.values()]
     jobs.append(page("guides/index.html", "guides.html", guides=content.guides))
     for guide in content.guides.values():
         entries = guide_entries(content, guide, rows)

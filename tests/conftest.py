@@ -26,6 +26,8 @@ def code_fields(code: int, phrase: str, /, **overrides: object) -> dict:
         "phrase": phrase,
         "status": "standard",
         "summary": f"The {phrase} response.",
+        "next_step": {"action": "do-not-retry", "rule": "Stop here (RFC 3261 §21.4).",
+                      "references": [{"rfc": 3261, "section": "21.4"}]},
         "references": [{"rfc": 3261, "section": "21.4.24"}],
         "description": f"The server answers **{phrase}**.",
         "sent_by": "The **UAS**.",
