@@ -401,7 +401,8 @@ class ReasonProtocol:
 
     @property
     def anchor(self) -> str:
-        return "protocol-" + re.sub(r"[^a-z0-9]+", "-", self.value.lower()).strip("-")
+        # Q.850 -> protocol-q850, RELEASE_CAUSE -> protocol-release-cause
+        return "protocol-" + re.sub(r"[^a-z0-9-]", "", self.value.lower().replace("_", "-"))
 
 
 @dataclass(frozen=True, slots=True)

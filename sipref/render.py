@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import escape
 
-from sipref.crosswalk import crosswalk, product_entries
+from sipref.crosswalk import code_sides, crosswalk, product_entries
 from sipref.model import (
     CLASS_KEYS,
     Code,
@@ -346,6 +346,7 @@ def code_page_context(content: Content, code: Code, rows: tuple[Mapping, ...],
                "error_info": ERROR_INFO, "unknown_code": UNKNOWN_CODE_RULE},
         x00=content.codes.get(code.code // 100 * 100),
         guides=content.guides_for(code.code),
+        product_sides=code_sides(content, code.code),
     )
 
 
@@ -409,6 +410,12 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
     jobs += [page(product.url, "product.html", product=product, codes=content.codes,
                   entries=product_entries(content, product))
              for product in content.products.values()]
+    if "warning" in content.topics:
+        jobs.append(page("warning.html", "warning.html", topic=content.topics["warning"],
+                         ranges=content.warn_ranges, warn_codes=content.warn_codes))
+    if "reason" in content.topics:
+        jobs.append(page("reason.html", "reason.html", topic=content.topics["reason"],
+                         protocols=content.protocols, locations=content.locations))
     jobs.append(page("guides/index.html", "guides.html", guides=content.guides))
     for guide in content.guides.values():
         entries = guide_entries(content, guide, rows)
@@ -491,6 +498,9 @@ def code_record(content: Content, code: Code, rows: tuple[Mapping, ...]) -> dict
         "class": code.class_key,
         "final": code.is_final,
         "summary": code.summary,
+        "next_step": {"action": code.next_step.action,
+                      "rule": code.next_step.rule.markdown.strip(),
+                      "references": [reference(ref) for ref in code.next_step.references]},
         "url": code.url,
         "page": content.site.base_url and content.site.base_url + code.url,
         "references": [reference(ref) for ref in code.references],
@@ -501,6 +511,9 @@ def code_record(content: Content, code: Code, rows: tuple[Mapping, ...]) -> dict
         "sent_by": code.sent_by.markdown,
         "causes": [cause.markdown for cause in code.causes],
         "what_to_do": code.what_to_do.markdown,
+        "methods": [{"method": m.method, "anchor": f"{code.url}#{m.method}",
+                     "meaning": m.meaning.markdown.strip()} for m in code.methods],
+        "guides": [guide.url for guide in content.guides_for(code.code)],
         "headers": [{"name": h.name, "requirement": h.requirement, "note": h.note,
                      "reference": reference(h.reference)} for h in code.headers],
         "example": code.example,
@@ -530,6 +543,53 @@ def render_code_records(content: Content,
     return files
 
 
+def render_log_records(content: Content) -> dict[str, bytes]:
+    """Return causes.json (every Q.850 cause across RFC 3398, RFC 4497 and the products) and
+    warn-codes.json, versioned like codes.json."""
+    def encode(data: object) -> bytes:
+        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+    header = {"version": API_VERSION, "content_version": content.site.version}
+    mapped = lambda rows: [{"code": m.code, "note": m.note,  # noqa: E731
+                            "reference": {"rfc": m.reference.rfc,
+                                          "section": m.reference.section}} for m in rows]
+    causes = []
+    for row in crosswalk(content):
+        products = {}
+        for side in row.sides:
+            products[side.product.key] = {
+                "names": [c.name for c in side.causes],
+                "sends": side.sends, "sends_by_default": side.sends_by_default,
+                "sends_differs_from_rfc3398": side.sends_differs,
+                "chan_sip_sends": side.chan_sip_sends,
+                "from_codes": list(side.from_codes),
+                "from_codes_differing_from_rfc3398": list(side.from_differs),
+                "page": side.causes and f"{side.product.url}#{side.causes[0].name}" or None}
+        causes.append({
+            "cause": row.cause, "name": row.name, "named_by": row.named_by or None,
+            "url": f"q850.html#{row.anchor}",
+            "rfc3398": {"to_sip": mapped(row.to_sip), "to_sip_by_default": row.to_sip_by_default,
+                        "no_response": row.no_response or None,
+                        "from_sip": mapped(row.from_sip)},
+            "rfc4497": {"to_sip": mapped(row.qsig_to_sip), "from_sip": mapped(row.qsig_from_sip)},
+            "products": products})
+    files = {"causes.json": encode({**header, "defaults": {
+        "rfc3398": {"response_for_unlisted_cause": 500, "cause_for_unlisted_response": 31},
+        **{product.key: {"response_for_unlisted_cause": product.default_code,
+                         "cause_for_unlisted_response": product.unlisted}
+           for product in content.products.values()}}, "causes": causes})}
+    if content.warn_codes:
+        files["warn-codes.json"] = encode({**header, "warn_codes": [
+            {"code": w.code, "text": w.text, "meaning": w.meaning,
+             "range": next(f"{r.first}-{r.last}" for r in content.warn_ranges
+                           if r.first <= w.code <= r.last),
+             "used_with": w.used_with and w.used_with.markdown.strip(),
+             "reference": {"rfc": w.reference.rfc, "section": w.reference.section,
+                           "url": w.reference.url},
+             "url": f"warning.html#warn-{w.code}"} for w in content.warn_codes.values()]})
+    return files
+
+
 def render_headers_file() -> str:
     """Return _headers, read by Netlify and Cloudflare Pages: security headers on every path."""
     lines = "".join(f"  {name}: {value}\n" for name, value in SECURITY_HEADERS.items())
@@ -545,10 +605,13 @@ def render_code_markdown(content: Content, code: Code, rows: tuple[Mapping, ...]
              f"- Status: {code.status}",
              f"- Defined in: {code.references[0].label} ({code.references[0].url})"]
     lines += [f"- Also seen as: \"{alias.phrase}\" ({alias.note})" for alias in code.aliases]
+    lines += ["", "## Next step", "", f"**{code.next_step.label}.** "
+              + code.next_step.rule.markdown.strip()]
     sections = [("What it means", code.description.markdown),
                 ("Who sends it", code.sent_by.markdown),
                 ("Typical causes", "\n".join(f"- {cause.markdown}" for cause in code.causes)),
                 ("What to do", code.what_to_do.markdown)]
+    sections += [(f"In answer to {m.name}", m.meaning.markdown) for m in code.methods]
     for heading, text in sections:
         lines += ["", f"## {heading}", "", text.strip()]
     lines += ["", "## Header fields", ""]
@@ -624,6 +687,7 @@ def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = N
     rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
     pages = render_pages(env, memo, page_jobs(content, rows, offline), processes)
     pages.update(render_code_records(content, rows))
+    pages.update(render_log_records(content))
     texts = render_search_files(content)
     texts["llms.txt"] = render_llms_txt(content)
     texts.update((f"codes/{n}.md", render_code_markdown(content, content.codes[n], rows[n]))
