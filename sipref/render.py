@@ -29,7 +29,7 @@ from sipref.model import (
 )
 from sipref.parallel import map_forked
 
-SEARCH_INDEX_VERSION = 1
+SEARCH_INDEX_VERSION = 2
 # One policy for the meta tag in every page and for the hosts' _headers file: only the site's
 # own files, no inline script or style. frame-ancestors works only as a real header.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -447,28 +447,89 @@ def render_pages(env: jinja2.Environment, memo: Memo | None, jobs: list[PageJob]
 
 
 def build_search_index(content: Content) -> list[dict]:
-    """Return one search entry per class and per code, each class before its codes; the same
-    data feeds both index files. A class is found by its other names too ("Client Error")."""
-    classes = [{"code": c.key, "phrase": c.name, "class": c.key, "summary": c.summary,
-                "status": "standard", "url": c.url,
+    """Return the search entries: each class before its codes, then the guides, the Q.850
+    causes, the products' causes, the warn-codes, the Reason protocols and the reference
+    pages. One list feeds both index files. Every entry has a kind, which the result shows,
+    and a url with its anchor; entries a pasted log line names carry the key it names them by
+    (a cause number, a product's cause name, a warn-code)."""
+    classes = [{"kind": "class", "code": c.key, "phrase": c.name, "class": c.key,
+                "summary": c.summary, "status": "standard", "url": c.url,
                 "aliases": [other.phrase for other in c.other_names], "keywords": ["class"]}
                for c in content.classes.values()]
-    return sorted(classes + build_code_entries(content),
-                  key=lambda entry: (entry["class"], entry["code"] != entry["class"]))
+    entries = sorted(classes + build_code_entries(content),
+                     key=lambda entry: (entry["class"], entry["code"] != entry["class"]))
+    entries += [{"kind": "guide", "code": f"guide:{g.slug}", "phrase": g.title,
+                 "summary": g.summary, "url": g.url, "aliases": [], "keywords": ["guide"]}
+                for g in content.guides.values()]
+    entries += [{"kind": "cause", "code": f"cause:{row.cause}", "n": row.cause,
+                 "phrase": f"Q.850 cause {row.cause}: {row.name}",
+                 "summary": cause_summary(row), "url": f"q850.html#{row.anchor}",
+                 "aliases": [], "keywords": ["q850", "isdn", "cause"]}
+                for row in crosswalk(content)]
+    for product in content.products.values():
+        for entry in product_entries(content, product):
+            cause = entry.cause
+            names = [product.name_prefix + name for name in (cause.name, *cause.aliases)]
+            sends = content.codes.get(entry.sends)
+            entries.append({
+                "kind": product.key, "code": f"{product.key}:{cause.name}", "n": cause.number,
+                "names": [cause.name, *cause.aliases],
+                "phrase": f"{names[0]} ({cause.number})",
+                "summary": (f"{cause.description + '. ' if cause.description else ''}"
+                            f"{product.name} sends {sends.title if sends else entry.sends}"
+                            + (" (its default)" if entry.by_default else "")
+                            + (f"; {', '.join(map(str, entry.from_codes))} become it"
+                               if entry.from_codes else "") + "."),
+                "url": f"{product.url}#{cause.name}", "aliases": names[1:],
+                "keywords": [product.key, "hangup cause"]})
+    entries += [{"kind": "warn", "code": f"warn:{w.code}", "n": w.code,
+                 "phrase": f"Warning {w.code}: {w.text}", "summary": w.meaning,
+                 "url": f"warning.html#warn-{w.code}", "aliases": [], "keywords": ["warning"]}
+                for w in content.warn_codes.values()]
+    entries += [{"kind": "protocol", "code": f"protocol:{p.value}",
+                 "phrase": f"Reason protocol {p.value}", "summary": p.means,
+                 "url": f"reason.html#{p.anchor}", "aliases": [], "keywords": ["reason"]}
+                for p in content.protocols]
+    pages = [("q850.html", "Q.850 causes across RFC 3398, FreeSWITCH and Asterisk",
+              "Every ISDN release cause with its SIP responses both ways.",
+              ["isdn", "isup", "q850", "crosswalk", "hangup cause"])]
+    pages += [(p.url, f"{p.name} hangup causes and SIP codes",
+               f"Every {p.name} hangup cause with the SIP codes it sends and reads.",
+               [p.key, "hangup cause"]) for p in content.products.values()]
+    pages += [(t.url, t.title, t.summary, [t.key]) for t in content.topics.values()]
+    pages.append(("guides/index.html", "Guides: codes people confuse",
+                  "Side-by-side comparisons of the codes that are easy to confuse.", ["guide"]))
+    entries += [{"kind": "page", "code": f"page:{url}", "phrase": title, "summary": summary,
+                 "url": url, "aliases": [], "keywords": keywords}
+                for url, title, summary, keywords in pages]
+    return entries
+
+
+def cause_summary(row: Any) -> str:
+    """One line on a Q.850 cause: the response RFC 3398 gives it and what products send."""
+    rfc = ("no response" if row.no_response else
+           "/".join(map(str, row.rfc_responses)) + (" (default)" if row.to_sip_by_default else ""))
+    sides = "; ".join(f"{side.product.name} sends {side.sends}" for side in row.sides
+                      if side.sends is not None)
+    return f"RFC 3398: {rfc}" + (f"; {sides}" if sides else "") + "."
 
 
 def build_code_entries(content: Content) -> list[dict]:
-    """Return one search entry per code, in code order."""
+    """Return one search entry per code, in code order, with the header fields it carries
+    (so a pasted Min-Expires finds 423) and its next step."""
     return [
         {
+            "kind": "code",
             "code": code.code,
             "phrase": code.phrase,
             "class": code.class_key,
             "summary": code.summary,
             "status": code.status,
+            "next": code.next_step.label,
             "url": code.url,
             "aliases": [alias.phrase for alias in code.aliases],
             "keywords": list(code.keywords),
+            "headers": [[h.name, h.requirement] for h in code.headers],
         }
         for code in (content.codes[n] for n in sorted(content.codes))
     ]
