@@ -199,9 +199,20 @@ def page_context(content: Content, out_path: str, offline: bool,
         "classes": content.classes,
         "page_path": out_path,
         "offline": offline,
+        "reference_pages": reference_pages(content),
         "canonical": content.site.base_url and content.site.base_url + (
             canonical_path if canonical_path is not None else out_path),
     }
+
+
+def reference_pages(content: Content) -> tuple[tuple[str, str], ...]:
+    """The pages beyond the codes, for every page's footer: (url, link text)."""
+    pages = [("guides/index.html", "Guides"), ("q850.html", "Q.850 causes")]
+    pages += [(p.url, f"{p.name} causes") for p in content.products.values()]
+    pages += [(t.url, {"warning": "Warning codes", "reason": "Reason header"}.get(t.key, t.title))
+              for t in content.topics.values()]
+    pages.append(("rfcs.html", "RFCs cited"))
+    return tuple(pages)
 
 
 def codes_by_class(content: Content) -> dict[str, list[Code]]:

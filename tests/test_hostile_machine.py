@@ -333,10 +333,10 @@ def test_a_full_disk_is_reported(content: Path, site: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     # A write that fills the disk raises ENOSPC with no file name, as a real one does.
-    fail_writing("index.html", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), monkeypatch)
+    fail_writing("rfcs.html", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), monkeypatch)
     before = tree(tmp_path)
     status = run_build(content, site, "--base-url", "https://other.example/")
-    assert failed(status, capsys) == (f"{display_path(site / 'index.html')}: no space left on "
+    assert failed(status, capsys) == (f"{display_path(site / 'rfcs.html')}: no space left on "
                                       "the device; free some space and try again")
     assert tree(tmp_path) == before
 
@@ -475,9 +475,12 @@ def test_templates_that_include_each_other_are_refused(content: Path, templates:
     (templates / "_b.html").write_text('x\n{% include "_a.html" %}\n')
     break_template(templates, "class.html", "{{ code_class.summary }}", '{% include "_a.html" %}')
     before = tree(tmp_path)
-    assert failed(build_with(content, templates, site), capsys) == (
-        f"{display_path(templates / '_b.html')}:2: templates include, import or extend each "
-        "other without end; break the cycle (rendering classes/1xx.html)")
+    # Where in the cycle Python's stack runs out depends on the stack's depth: either file
+    # of the cycle is the right one to name.
+    message = failed(build_with(content, templates, site), capsys)
+    assert message in [f"{display_path(templates / name)}: templates include, import or extend "
+                       "each other without end; break the cycle (rendering classes/1xx.html)"
+                       for name in ("_a.html:1", "_b.html:2")]
     assert tree(tmp_path) == before
 
 

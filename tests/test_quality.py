@@ -36,7 +36,10 @@ def test_every_page_passes_the_nu_html_checker(real_site: Path) -> None:
 
 AXE_PAGES = ["index.html", "classes/4xx.html", "codes/487.html", "codes/503.html",
              "codes/202.html", "codes/477.html", "codes/180.html", "codes/401.html",
-             "q850.html", "rfcs.html", "404.html"]
+             "codes/481.html", "q850.html", "rfcs.html", "freeswitch.html", "asterisk.html",
+             "warning.html", "reason.html", "guides/index.html", "guides/declining.html",
+             "guides/authentication.html", "guides/overload.html", "guides/media.html",
+             "guides/timeouts.html", "guides/routing.html", "404.html"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

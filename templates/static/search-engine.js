@@ -17,8 +17,12 @@ function prepare(entries) {
   const vocabulary = new Set();
   const byKey = new Map(), byName = new Map(), byHeader = new Map();
   const prepared = entries.map((entry, order) => {
-    const phrase = wordsOf(entry.phrase);
-    const alias = wordsOf([...(entry.aliases || []), ...(entry.keywords || [])].join(" "));
+    // A code's own phrase outranks the words of what a log may name (UNSUPPORTED_CERTIFICATE
+    // is a FreeSWITCH cause; "Unsupported Certificate" is first a former name of 437).
+    const own = !entry.kind || ["code", "class", "guide", "page"].includes(entry.kind);
+    const named = [...(entry.aliases || []), ...(entry.keywords || [])];
+    const phrase = own ? wordsOf(entry.phrase) : [];
+    const alias = wordsOf((own ? named : [entry.phrase, ...named]).join(" "));
     const summary = wordsOf(entry.summary);
     phrase.concat(alias).forEach((word) => vocabulary.add(word));
     const item = { entry, order, kind: entry.kind || "code", code: String(entry.code), phrase,
