@@ -62,7 +62,7 @@ def test_a_verdict_outside_the_vocabulary_is_refused(content: Path, tmp_path: Pa
     assert run_build(content, tmp_path / "site") == 1
     err = capsys.readouterr().err
     assert "codes/487.yaml:" in err and "'action' must be one of none, follow-redirect" in err
-    assert "found 'retry'" in err
+    assert 'found "retry"' in err
     assert not (tmp_path / "site").exists()
 
 
