@@ -149,3 +149,13 @@ def test_a_guide_comparing_a_code_without_a_page_is_refused(
     err = capsys.readouterr().err
     assert "guides/busy.yaml:" in err
     assert "code 600 has no page" in err
+
+
+def test_search_results_show_the_next_step(browser, real_site: Path) -> None:
+    page = browser.new_page()
+    page.goto((real_site / "index.html").as_uri())
+    page.locator("#q").fill("491")
+    first = page.locator("[role=option]").first
+    first.wait_for()
+    assert "next step: retry later" in first.inner_text()
+    page.close()

@@ -53,7 +53,8 @@ function startSearch(form) {
       code.textContent = kind === "code" || kind === "class" ? `${entry.code} ${entry.phrase}`
         : entry.phrase;
       const label = document.createElement("small");
-      label.textContent = KINDS[kind];
+      label.textContent = entry.next ? `${KINDS[kind]}; next step: ${entry.next.toLowerCase()}`
+        : KINDS[kind];
       const summary = document.createElement("span");
       summary.textContent = entry.summary;
       link.append(code, " ", label, " ");
