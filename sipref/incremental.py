@@ -1,5 +1,7 @@
 """Rebuilds for serve: keep Python, templates and validated content warm between saves, and
-write only the files an edit changed."""
+write only the files an edit changed. serve watches the folders and says what changed; this
+module owns what is kept between rebuilds (the validated files and the rendered pages) and
+does not know how watching is done."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import jinja2
 from sipref.content import FileCache, load_content
 from sipref.model import BuildError, display_path
 from sipref.render import Memo, make_env, render_site
-from sipref.serve import snapshot, unexpected_failure
 from sipref.write import remove_leftovers, update_site, write_site
 
 
@@ -29,16 +30,19 @@ class Rebuilder:
     memo: Memo = field(default_factory=dict)
     pages: dict[str, bytes] | None = None
     env: jinja2.Environment | None = None
-    templates_seen: dict = field(default_factory=dict)
 
-    def __call__(self) -> int:
-        """Rebuild; report on stderr; return 0, or 1 after a content or template mistake."""
+    def __call__(self, changed: set[Path] | None = None) -> int:
+        """Rebuild after the files in changed changed (None: any file may have); report on
+        stderr; return 0, or 1 after a content or template mistake. Any other failure is
+        raised, for serve to report, after making sure the next call starts afresh."""
         started = time.perf_counter()
         try:
-            templates_now = snapshot([self.templates])
-            if self.env is None or templates_now != self.templates_seen:
-                # A changed base template changes every page: start rendering afresh.
-                self.env, self.templates_seen = make_env(self.templates), templates_now
+            templates = self.templates.resolve()
+            if self.env is None or changed is None or any(
+                    path.resolve().is_relative_to(templates) for path in changed):
+                # The memo cannot see into templates: a changed base template changes every
+                # page, so rendering starts afresh.
+                self.env = make_env(self.templates)
                 self.memo.clear()
             content = load_content(self.content, self.base_url, self.cache)
             pages = render_site(content, self.env, self.memo)
@@ -50,12 +54,9 @@ class Rebuilder:
         except BuildError as err:
             print(err, file=sys.stderr)
             return 1
-        except Exception as error:  # noqa: BLE001 - serve goes on after any failed rebuild
-            # E.g. {{ 1/0 }} in a template: not a mistake the pipeline names, but the author
-            # still needs to hear of it, and the next save must still rebuild.
-            self.templates_seen = {}  # make the environment afresh next time
-            print(unexpected_failure(error), file=sys.stderr)
-            return 1
+        except BaseException:
+            self.env = None  # whatever broke, the next rebuild starts with a fresh environment
+            raise
         self.pages = pages
         elapsed = 1000 * (time.perf_counter() - started)
         print(f"{display_path(self.out)}: {written} files written in {elapsed:.0f} ms",

@@ -190,9 +190,12 @@ def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
     return dict(sorted(found.items()))
 
 
-def watch(folders: list[Path], rebuild: Callable[[], object], stop: threading.Event,
+Rebuild = Callable[[set[Path] | None], object]  # called with the paths that changed
+
+
+def watch(folders: list[Path], rebuild: Rebuild, stop: threading.Event,
           interval: float = 0.02, seen: dict[Path, tuple[int, int]] | None = None) -> None:
-    """Call rebuild whenever a file under folders is added, removed or changed (since seen).
+    """Call rebuild with the paths added, removed or changed under folders (since seen).
 
     A rebuild that raises is reported in one line and watching goes on: the next save
     rebuilds, where a dead watcher would leave the stale site served with nothing said."""
@@ -200,14 +203,15 @@ def watch(folders: list[Path], rebuild: Callable[[], object], stop: threading.Ev
     while not stop.wait(interval):
         now = snapshot(folders)
         if now != seen:
+            changed = {path for path in now.keys() | seen.keys() if now.get(path) != seen.get(path)}
             seen = now
-            rebuild_reporting(rebuild)
+            rebuild_reporting(rebuild, changed)
 
 
-def rebuild_reporting(rebuild: Callable[[], object]) -> None:
+def rebuild_reporting(rebuild: Rebuild, changed: set[Path] | None = None) -> None:
     """Call rebuild; if it raises, print one line on it instead of ending the caller."""
     try:
-        rebuild()
+        rebuild(changed)
     except Exception as error:  # noqa: BLE001 - any failure must not end watching
         print(unexpected_failure(error), file=sys.stderr)
 
@@ -234,7 +238,7 @@ def make_server(out: Path, host: str = "127.0.0.1", port: int = 8000) -> HostLik
     return HostLikeServer((host, port), handler)
 
 
-def run(out: Path, folders: list[Path], rebuild: Callable[[], object], port: int) -> int:
+def run(out: Path, folders: list[Path], rebuild: Rebuild, port: int) -> int:
     """Build, then serve out on localhost until Ctrl-C, rebuilding on every change; return
     the exit status (1 when the port cannot be used)."""
     if problem := port_problem(port):

@@ -115,7 +115,7 @@ def test_the_watcher_goes_on_after_a_rebuild_raises(content: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     calls: list[int] = []
 
-    def rebuild() -> None:
+    def rebuild(changed: object = None) -> None:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("boom \x1b[2J")
