@@ -59,8 +59,17 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["rfc_title"] = lambda number, rfcs: rfcs[number].title
+    env.filters["href"] = href
     env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
+
+
+@jinja2.pass_context
+def href(context: Any, path: str, root: str | None = None) -> str:
+    """The one way templates link to a page of the site: path (from the site root, with its
+    anchor) made relative to the page being rendered, so the site works under any path and
+    from disk. A macro, which does not see the page's context, passes root."""
+    return (context["root"] if root is None else root) + path
 
 
 def template_cache() -> jinja2.BytecodeCache | None:
