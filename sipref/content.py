@@ -811,7 +811,7 @@ def cross_check(content_dir: Path, content: Content, problems: list[Problem]) ->
     for guide in content.guides.values():
         cited_anywhere |= {reference.rfc for reference in guide.citations}
     for code in content.codes.values():
-        cited_anywhere |= {reference.rfc for reference in code.citations}
+        cited_anywhere |= code.cited_rfcs
     rfcs = Checker(content_dir / "rfcs.yaml", problems)
     for number in PAGE_RFCS:
         if number not in content.rfcs:
@@ -920,6 +920,7 @@ def load_content(content_dir: Path, base_url: str | None = None,
             guides[guide.slug] = guide
     if problems or site is None:
         raise ContentError(problems)
+    codes = dict(sorted(codes.items()))  # files are read in name order; codes are in code order
     content = Content(site, classes, rfcs, causes, mappings, no_response, codes, guides, products,
                       warn_ranges, warn_codes, protocols, locations, topics)
     cross_check(content_dir, content, problems)

@@ -220,6 +220,11 @@ class Code:
         return tuple(dict.fromkeys(ref for _, ref in self.cited))
 
     @property
+    def cited_rfcs(self) -> frozenset[int]:
+        """The numbers of the RFCs this file cites anywhere."""
+        return frozenset(ref.rfc for ref in self.citations)
+
+    @property
     def is_final(self) -> bool:
         return self.code >= 200
 
@@ -493,7 +498,7 @@ class Content:
     causes: dict[int, str]
     mappings: tuple[Mapping, ...]
     no_response: dict[int, str]  # causes RFC 3398 turns into no response, and why
-    codes: dict[int, Code]
+    codes: dict[int, Code]  # in code order, the one order every list of codes follows
     guides: dict[str, Guide]
     products: dict[str, Product]  # by key: freeswitch, asterisk
     warn_ranges: tuple[WarnRange, ...]

@@ -227,15 +227,14 @@ def reference_pages(content: Content) -> tuple[tuple[str, str], ...]:
 def codes_by_class(content: Content) -> dict[str, list[Code]]:
     """Return the codes grouped by class key, each group sorted by code."""
     groups: dict[str, list[Code]] = {key: [] for key in CLASS_KEYS}
-    for number in sorted(content.codes):
-        code = content.codes[number]
+    for code in content.codes.values():
         groups[code.class_key].append(code)
     return groups
 
 
 def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
     """Return the previous and next code pages, in numeric order."""
-    numbers = sorted(content.codes)
+    numbers = list(content.codes)
     index = numbers.index(code.code)
     previous = content.codes[numbers[index - 1]] if index > 0 else None
     following = content.codes[numbers[index + 1]] if index + 1 < len(numbers) else None
@@ -426,7 +425,7 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
     jobs += [page(f"classes/{key}.html", "class.html", code_class=content.classes[key],
                   codes=groups[key]) for key in CLASS_KEYS]
     jobs += [(code.url, "code.html", code_page_context(content, code, rows[code.code], offline))
-             for code in (content.codes[n] for n in sorted(content.codes))]
+             for code in content.codes.values()]
     jobs += [page(product.url, "product.html", product=product, codes=content.codes,
                   entries=product_entries(content, product))
              for product in content.products.values()]
@@ -443,7 +442,7 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
                          references=grouped_references(guide_references(guide, entries),
                                                        content.rfcs)))
     jobs.append(page("404.html", "404.html", base_path=urlsplit(content.site.base_url or "/").path,
-                     codes=sorted(content.codes)))
+                     codes=list(content.codes)))
     return jobs
 
 
@@ -551,7 +550,7 @@ def build_code_entries(content: Content) -> list[dict]:
             "keywords": list(code.keywords),
             "headers": [[h.name, h.requirement] for h in code.headers],
         }
-        for code in (content.codes[n] for n in sorted(content.codes))
+        for code in content.codes.values()
     ]
 
 
@@ -617,7 +616,7 @@ def render_code_records(content: Content,
 
     header = encode({"version": API_VERSION, "content_version": content.site.version})[:-1]
     records = {n: encode(code_record(content, content.codes[n], rows[n]))
-               for n in sorted(content.codes)}
+               for n in content.codes}
     files = {"codes.json": f'{header},"codes":[{",".join(records.values())}]}}\n'.encode()}
     for number, record_text in records.items():
         files[f"codes/{number}.json"] = f'{header},"code":{record_text}}}\n'.encode()
@@ -746,8 +745,7 @@ def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
     """Return, per RFC, the codes it defines (first reference) and the codes that cite it."""
     index: dict[int, dict[str, list[Code]]] = {
         n: {"defines": [], "cites": []} for n in sorted(content.rfcs)}
-    for number in sorted(content.codes):
-        code = content.codes[number]
+    for code in content.codes.values():
         cited = {ref.rfc for ref in code.references} | {h.reference.rfc for h in code.headers}
         index[code.references[0].rfc]["defines"].append(code)
         for rfc in sorted(cited - {code.references[0].rfc}):
@@ -772,7 +770,7 @@ def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = N
     texts = render_search_files(content)
     texts["llms.txt"] = render_llms_txt(content)
     texts.update((f"codes/{n}.md", render_code_markdown(content, content.codes[n], rows[n]))
-                 for n in sorted(content.codes))
+                 for n in content.codes)
     hosted_at = content.site.base_url  # OpenSearch and sitemaps take absolute URLs only
     if hosted_at:
         texts["opensearch.xml"] = render_template(env, "opensearch.xml", "opensearch.xml",
