@@ -121,13 +121,13 @@ def test_the_watcher_goes_on_after_a_rebuild_raises(content: Path,
             raise RuntimeError("boom \x1b[2J")
 
     stop = threading.Event()
-    watcher = threading.Thread(target=serve.watch, args=([content], rebuild, stop), daemon=True)
+    # The watcher compares with this snapshot, taken before any save: no wait for it to start.
+    watcher = threading.Thread(target=serve.watch, args=([content], rebuild, stop),
+                               kwargs={"seen": serve.snapshot([content])}, daemon=True)
     watcher.start()
     try:
-        time.sleep(0.1)
         write_code(content, 487, "Request Terminated", summary="First.")
-        wait_for(lambda: len(calls) == 1)
-        time.sleep(0.1)
+        wait_for(lambda: len(calls) == 1)  # the watcher has taken the first save in
         write_code(content, 487, "Request Terminated", summary="Second.")
         wait_for(lambda: len(calls) == 2)
     finally:
