@@ -55,17 +55,17 @@ def test_any_bytes_load_or_raise_content_error(content: Path, raw: bytes) -> Non
     check_loads_or_refuses(content, raw)
 
 
-def test_watch_rebuilds_after_a_save(content: Path) -> None:
-    calls: list[float] = []
+def test_watch_rebuilds_after_a_save_and_says_what_changed(content: Path) -> None:
+    calls: list[set[Path] | None] = []
     stop = threading.Event()
-    watcher = threading.Thread(target=serve.watch, args=([content], lambda: calls.append(1), stop),
-                               kwargs={"interval": 0.02}, daemon=True)
+    seen = serve.snapshot([content])  # taken before the save: no need to wait for the watcher
+    watcher = threading.Thread(target=serve.watch, args=([content], calls.append, stop),
+                               kwargs={"interval": 0.02, "seen": seen}, daemon=True)
     watcher.start()
-    time.sleep(0.1)
-    write_code(content, 487, "Request Terminated", summary="Changed.")
+    path = write_code(content, 487, "Request Terminated", summary="Changed.")
     deadline = time.monotonic() + 5
     while not calls and time.monotonic() < deadline:
         time.sleep(0.02)
     stop.set()
     watcher.join()
-    assert calls
+    assert calls and calls[0] == {path}
