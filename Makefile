@@ -12,7 +12,7 @@ site: $(VENV)/.site-deps
 
 test: $(VENV)/.test-deps tools/node_modules/.installed
 	scripts/ensure-test-deps.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 $(VENV)/.site-deps: pyproject.toml scripts/requirements.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
