@@ -1,8 +1,10 @@
 """Build the SIP response code reference: content/ -> templates/ -> site/.
 
-The pipeline is one module per stage in sipref/: model, yamlfile (load), content (validate),
-render, write. Everything is rendered in memory first, so a mistake in content or a template
-stops the build before the output directory is touched. This file is the command line.
+The pipeline is one module per stage in sipref/: load (files to plain data), validate (plain
+data to the model in model.py), render (the model to files in memory) and write (the files into
+the output folder); pipeline.make_site runs the first three for every command. Everything is
+rendered in memory first, so a mistake in content or a template stops the build before the
+output folder is touched. This file is the command line.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sipref.content import base_url_error, load_content
 from sipref.model import BuildError, display_path
-from sipref.parallel import usable_cpus
-from sipref.render import make_env, render_site
+from sipref.parallel import forked, usable_cpus
+from sipref.pipeline import make_site
+from sipref.validate import base_url_error
 from sipref.write import check_output_dir, describe_os_error, remove_leftovers, write_site
 
 ROOT = Path(__file__).resolve().parent
@@ -96,10 +98,10 @@ def build(options: Options) -> int:
     check_output_dir(options.out, [options.content, options.templates], ROOT)
     remove_leftovers(options.out.resolve())  # first, so a failed build still restores a site
     processes = usable_cpus()
-    content = load_content(options.content, options.base_url, processes=processes)
-    say_if_no_base_url(options, content.site.base_url)
-    pages = render_site(content, make_env(options.templates), processes=processes)
-    return write_site(pages, options.templates / "static", options.out, processes)
+    site = make_site(options.content, options.templates, options.base_url,
+                     run_files=forked(processes), run_pages=forked(processes))
+    say_if_no_base_url(options, site.content.site.base_url)
+    return write_site(site.files, options.templates / "static", options.out, processes)
 
 
 def say_if_no_base_url(options: Options, base_url: str | None) -> None:
@@ -117,13 +119,12 @@ def bundle(options: Options) -> Path:
     stamp = zip_timestamp(os.environ.get("SOURCE_DATE_EPOCH"))  # before the work it would waste
     check_dist(options.dist)
     processes = usable_cpus()
-    content = load_content(options.content, options.base_url, processes=processes)
-    say_if_no_base_url(options, content.site.base_url)
-    pages = render_site(content, make_env(options.templates), processes=processes,
-                        offline=True)
-    name = f"sip-response-codes-{content.site.version}"
+    site = make_site(options.content, options.templates, options.base_url, offline=True,
+                     run_files=forked(processes), run_pages=forked(processes))
+    say_if_no_base_url(options, site.content.site.base_url)
+    name = f"sip-response-codes-{site.content.site.version}"
     zip_path = options.dist / f"{name}.zip"
-    write_bundle(pages, options.templates / "static", zip_path, name, stamp)
+    write_bundle(site.files, options.templates / "static", zip_path, name, stamp)
     return zip_path
 
 

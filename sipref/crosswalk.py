@@ -162,9 +162,11 @@ class ProductEntry:
     from_differs: tuple[int, ...]
 
 
-def product_entries(content: Content, product: Product) -> tuple[ProductEntry, ...]:
-    """Return a product page's rows: every cause in the product's own order."""
-    rows = {row.cause: row for row in crosswalk(content)}
+def product_entries(content: Content, product: Product,
+                    causes: tuple[CauseRow, ...]) -> tuple[ProductEntry, ...]:
+    """Return a product page's rows: every cause in the product's own order; causes is the
+    crosswalk."""
+    rows = {row.cause: row for row in causes}
     entries = []
     for cause in product.causes:
         sends, by_default = product.sends(cause)

@@ -1,21 +1,45 @@
-"""Rebuilds for serve: keep Python, templates and validated content warm between saves, and
-write only the files an edit changed. serve watches the folders and says what changed; this
-module owns what is kept between rebuilds (the validated files and the rendered pages) and
-does not know how watching is done."""
+"""Rebuilds for serve: keep Python, templates and the results of unchanged jobs warm between
+saves, and write only the files an edit changed. serve watches the folders and says what
+changed; this module owns what is kept between rebuilds and does not know how watching is
+done. It builds through the same make_site as build.py, with a Memo as each stage's runner."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from sipref.content import FileCache, load_content
 from sipref.model import BuildError, display_path
-from sipref.render import Memo, make_env, render_site
+from sipref.pipeline import make_site
+from sipref.render import make_env
 from sipref.write import remove_leftovers, update_site, write_site
+
+
+@dataclass
+class Memo:
+    """Runs a stage's jobs, keeping each result from one run to the next: a job equal to the
+    one of the same path last time is not run again. A job is a tuple whose first item is its
+    path and whose other items are everything its result depends on (a FileJob, a PageJob),
+    compared by value; what a job cannot show (the function, the templates) is the caller's
+    to watch, by clearing the memo."""
+
+    kept: dict[Any, tuple[tuple, Any]] = field(default_factory=dict)
+
+    def run(self, function: Callable[[Any], Any], jobs: Sequence[tuple]) -> list[Any]:
+        """Return [function(job) for job in jobs], reusing the results of unchanged jobs."""
+        kept = self.kept
+        results = [kept[job[0]][1] if job[0] in kept and kept[job[0]][0] == job else function(job)
+                   for job in jobs]
+        self.kept = {job[0]: (job, result) for job, result in zip(jobs, results, strict=True)}
+        return results
+
+    def clear(self) -> None:
+        self.kept = {}
 
 
 @dataclass
@@ -26,9 +50,9 @@ class Rebuilder:
     templates: Path
     out: Path
     base_url: str | None
-    cache: FileCache = field(default_factory=dict)
-    memo: Memo = field(default_factory=dict)
-    pages: dict[str, bytes] | None = None
+    files: Memo = field(default_factory=Memo)
+    pages: Memo = field(default_factory=Memo)
+    written: dict[str, bytes] | None = None
     env: jinja2.Environment | None = None
 
     def __call__(self, changed: set[Path] | None = None) -> int:
@@ -40,24 +64,25 @@ class Rebuilder:
             templates = self.templates.resolve()
             if self.env is None or changed is None or any(
                     path.resolve().is_relative_to(templates) for path in changed):
-                # The memo cannot see into templates: a changed base template changes every
-                # page, so rendering starts afresh.
+                # A page job cannot show its templates: a changed base template changes
+                # every page, so rendering starts afresh.
                 self.env = make_env(self.templates)
-                self.memo.clear()
-            content = load_content(self.content, self.base_url, self.cache)
-            pages = render_site(content, self.env, self.memo)
-            if self.pages is None:
+                self.pages.clear()
+            site = make_site(self.content, self.env, self.base_url, run_files=self.files.run,
+                             run_pages=self.pages.run)
+            if self.written is None:
                 remove_leftovers(self.out.resolve())
-                written = write_site(pages, self.templates / "static", self.out)
+                written = write_site(site.files, self.templates / "static", self.out)
             else:
-                written = update_site(pages, self.templates / "static", self.out, self.pages)
+                written = update_site(site.files, self.templates / "static", self.out,
+                                      self.written)
         except BuildError as err:
             print(err, file=sys.stderr)
             return 1
         except BaseException:
             self.env = None  # whatever broke, the next rebuild starts with a fresh environment
             raise
-        self.pages = pages
+        self.written = site.files
         elapsed = 1000 * (time.perf_counter() - started)
         print(f"{display_path(self.out)}: {written} files written in {elapsed:.0f} ms",
               file=sys.stderr)

@@ -7,15 +7,32 @@ templates, the Markdown converter), and send their results back pickled through 
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+# How a stage runs its jobs: called with the function and the jobs, returns the results in
+# the order of the jobs. A build forks (forked); serve keeps the results of jobs that have
+# not changed (incremental.Memo.run); a test runs them here.
+Runner = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
+
+
+def run_here(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+    """Return [function(item) for item in items], in this process."""
+    return [function(item) for item in items]
+
+
+def forked(processes: int) -> Runner:
+    """Return a Runner that shares the jobs among up to processes forked processes."""
+    return functools.partial(map_forked, processes=processes)
+
 
 # Below this many jobs per process, starting a process costs more than it saves.
 MIN_JOBS_PER_PROCESS = 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import escape
 
-from sipref.crosswalk import code_sides, crosswalk, product_entries
+from sipref.crosswalk import CauseRow, ProductEntry, code_sides, crosswalk, product_entries
 from sipref.model import (
     CLASS_KEYS,
     Code,
@@ -27,7 +28,7 @@ from sipref.model import (
     display_path,
     references_in,
 )
-from sipref.parallel import map_forked
+from sipref.parallel import Runner, run_here
 
 SEARCH_INDEX_VERSION = 2
 # One policy for the meta tag in every page and for the hosts' _headers file: only the site's
@@ -241,10 +242,21 @@ def neighbours(content: Content, code: Code) -> tuple[Code | None, Code | None]:
     return previous, following
 
 
-# For serve: each page's bytes by output path, with the template and context it was rendered
-# from. Contexts hold frozen dataclasses, dicts and tuples, which compare by value, so a page
-# whose template and context compare equal to the last rendering's is not rendered again.
-Memo = dict[str, tuple[tuple[str, dict], bytes]]
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """What render derives from the content once, for every file that shows it."""
+
+    mappings: dict[int, tuple[Mapping, ...]]  # each code's Q.850 and QSIG rows, by code
+    causes: tuple[CauseRow, ...]  # the Q.850 crosswalk, in cause order
+    entries: dict[str, tuple[ProductEntry, ...]]  # each product page's rows, by product key
+
+
+def derive_tables(content: Content) -> Tables:
+    """Return the tables of content."""
+    causes = crosswalk(content)
+    return Tables({n: tuple(m for m in content.mappings if m.code == n) for n in content.codes},
+                  causes, {key: product_entries(content, product, causes)
+                           for key, product in content.products.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,9 +419,9 @@ def guide_references(guide: Guide, entries: tuple[GuideEntry, ...]) -> list[Refe
 PageJob = tuple[str, str, dict]
 
 
-def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
-              offline: bool) -> list[PageJob]:
-    """Return a job for every HTML page of the site; rows are each code's Q.850 mappings."""
+def page_jobs(content: Content, tables: Tables, offline: bool) -> list[PageJob]:
+    """Return a job for every HTML page of the site."""
+    rows = tables.mappings
     groups = codes_by_class(content)
 
     def page(path: str, template: str, canonical: str | None = None,
@@ -418,7 +430,7 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
 
     jobs = [
         page("index.html", "index.html", "", groups=groups),
-        page("q850.html", "q850.html", rows=crosswalk(content), codes=content.codes,
+        page("q850.html", "q850.html", rows=tables.causes, codes=content.codes,
              products=content.products),
         page("rfcs.html", "rfcs.html", rfcs=content.rfcs, rfc_codes=rfc_codes(content)),
     ]
@@ -427,7 +439,7 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
     jobs += [(code.url, "code.html", code_page_context(content, code, rows[code.code], offline))
              for code in content.codes.values()]
     jobs += [page(product.url, "product.html", product=product, codes=content.codes,
-                  entries=product_entries(content, product))
+                  entries=tables.entries[product.key])
              for product in content.products.values()]
     if "warning" in content.topics:
         jobs.append(page("warning.html", "warning.html", topic=content.topics["warning"],
@@ -446,26 +458,20 @@ def page_jobs(content: Content, rows: dict[int, tuple[Mapping, ...]],
     return jobs
 
 
-def render_pages(env: jinja2.Environment, memo: Memo | None, jobs: list[PageJob],
-                 processes: int) -> dict[str, bytes]:
-    """Return the bytes of every job's page, rendering only those the memo does not hold
-    from the same template and context."""
-    stale = [job for job in jobs
-             if memo is None or job[0] not in memo or memo[job[0]][0] != (job[1], job[2])]
-    # Encoded where rendered: UTF-8 bytes take half the memory of text with one typographic
-    # quote in it, and half the time to send back from a worker.
-    texts = dict(zip([path for path, _, _ in stale],
-                     map_forked(lambda job: render_template(env, job[1], job[0], **job[2])
-                                .encode("utf-8"), stale, processes),
-                     strict=True))
-    if memo is not None:
-        memo.update((path, ((template, context), texts[path]))
-                    for path, template, context in stale)
-    return {path: texts[path] if path in texts else memo[path][1]  # type: ignore[index]
-            for path, _, _ in jobs}
+def render_pages(env: jinja2.Environment, jobs: list[PageJob], run: Runner) -> dict[str, bytes]:
+    """Return the bytes of every job's page, by path."""
+    return dict(zip([path for path, _, _ in jobs], run(functools.partial(render_page, env), jobs),
+                    strict=True))
 
 
-def build_search_index(content: Content) -> list[dict]:
+def render_page(env: jinja2.Environment, job: PageJob) -> bytes:
+    """Return job's page as UTF-8: encoded where it is rendered, as bytes take half the memory
+    of text with one typographic quote in it, and half the time to send back from a worker."""
+    path, template, context = job
+    return render_template(env, template, path, **context).encode("utf-8")
+
+
+def build_search_index(content: Content, tables: Tables) -> list[dict]:
     """Return the search entries: each class before its codes, then the guides, the Q.850
     causes, the products' causes, the warn-codes, the Reason protocols and the reference
     pages. One list feeds both index files. Every entry has a kind, which the result shows,
@@ -484,9 +490,9 @@ def build_search_index(content: Content) -> list[dict]:
                  "phrase": f"Q.850 cause {row.cause}: {row.name}",
                  "summary": cause_summary(row), "url": f"q850.html#{row.anchor}",
                  "aliases": [], "keywords": ["q850", "isdn", "cause"]}
-                for row in crosswalk(content)]
+                for row in tables.causes]
     for product in content.products.values():
-        for entry in product_entries(content, product):
+        for entry in tables.entries[product.key]:
             cause = entry.cause
             names = [product.name_prefix + name for name in (cause.name, *cause.aliases)]
             sends = content.codes.get(entry.sends)
@@ -554,10 +560,10 @@ def build_code_entries(content: Content) -> list[dict]:
     ]
 
 
-def render_search_files(content: Content) -> dict[str, str]:
+def render_search_files(content: Content, tables: Tables) -> dict[str, str]:
     """Return search.json and search-index.js (the same data as a script, for file:// use)."""
     index = {"version": SEARCH_INDEX_VERSION, "content_version": content.site.version,
-             "entries": build_search_index(content)}
+             "entries": build_search_index(content, tables)}
     compact = json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
     # "</" inside a script would close it early; JSON allows "<\/".
     script = "window.SIP_SEARCH_INDEX=" + compact.replace("</", "<\\/") + ";\n"
@@ -623,7 +629,7 @@ def render_code_records(content: Content,
     return files
 
 
-def render_log_records(content: Content) -> dict[str, bytes]:
+def render_log_records(content: Content, tables: Tables) -> dict[str, bytes]:
     """Return causes.json (every Q.850 cause across RFC 3398, RFC 4497 and the products) and
     warn-codes.json, versioned like codes.json."""
     def encode(data: object) -> bytes:
@@ -634,7 +640,7 @@ def render_log_records(content: Content) -> dict[str, bytes]:
                             "reference": {"rfc": m.reference.rfc,
                                           "section": m.reference.section}} for m in rows]
     causes = []
-    for row in crosswalk(content):
+    for row in tables.causes:
         products = {}
         for side in row.sides:
             products[side.product.key] = {
@@ -753,23 +759,22 @@ def rfc_codes(content: Content) -> dict[int, dict[str, list[Code]]]:
     return index
 
 
-def render_site(content: Content, env: jinja2.Environment, memo: Memo | None = None,
-                processes: int = 1, offline: bool = False) -> dict[str, bytes]:
+def render_site(content: Content, env: jinja2.Environment, run: Runner = run_here,
+                offline: bool = False) -> dict[str, bytes]:
     """Return every generated file of the site as UTF-8 bytes, keyed by its path inside the
     output folder; offline=True gives the edition zipped and opened from disk.
 
-    With a memo kept between calls (by serve), a page given the same template and context as
-    last time is not rendered again; the caller clears it when a template changes, since the
-    memo cannot see into templates. With processes > 1, the HTML pages are shared among that
-    many forked processes.
+    The HTML pages are PageJobs that run renders (forked by a build; serve renders only the
+    jobs unequal to last time's); the JSON, search and text files are made here, each time.
     """
-    rows = {n: tuple(m for m in content.mappings if m.code == n) for n in content.codes}
-    pages = render_pages(env, memo, page_jobs(content, rows, offline), processes)
-    pages.update(render_code_records(content, rows))
-    pages.update(render_log_records(content))
-    texts = render_search_files(content)
+    tables = derive_tables(content)
+    pages = render_pages(env, page_jobs(content, tables, offline), run)
+    pages.update(render_code_records(content, tables.mappings))
+    pages.update(render_log_records(content, tables))
+    texts = render_search_files(content, tables)
     texts["llms.txt"] = render_llms_txt(content)
-    texts.update((f"codes/{n}.md", render_code_markdown(content, content.codes[n], rows[n]))
+    texts.update((f"codes/{n}.md",
+                   render_code_markdown(content, content.codes[n], tables.mappings[n]))
                  for n in content.codes)
     hosted_at = content.site.base_url  # OpenSearch and sitemaps take absolute URLs only
     if hosted_at:

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import DATA, PROJECT
 
-from sipref.content import load_content
 from sipref.model import REQUIREMENTS, Content
+from sipref.validate import load_content
 
 CODES_DIR = PROJECT / "content" / "codes"
 

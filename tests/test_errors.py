@@ -8,10 +8,9 @@ import pytest
 from conftest import code_fields, run_build, write_code, write_yaml
 
 import build
-from sipref.content import CODE_FIELDS
-from sipref.markdown_text import SECTION_IDS
+from sipref.load import line_of
 from sipref.model import display_path
-from sipref.yamlfile import line_of
+from sipref.validate import CODE_FIELDS, SECTION_IDS
 
 
 def build_errors(content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:

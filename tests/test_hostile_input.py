@@ -15,8 +15,8 @@ import pytest
 import yaml
 from conftest import code_fields, run_build, write_code, write_yaml
 
+from sipref.load import REFUSED_CHARACTER, escaped, line_of
 from sipref.model import display_path
-from sipref.yamlfile import REFUSED_CHARACTER, escaped, line_of
 
 ALLOWED = "link a code as NNN.html or an RFC at https://www.rfc-editor.org/ (www.rfc-editor.org, " \
           "rfc-editor.org, www.iana.org, iana.org, datatracker.ietf.org)"

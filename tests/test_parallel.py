@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, write_code
 
-from sipref.content import load_content
 from sipref.model import ContentError
-from sipref.parallel import MIN_JOBS_PER_PROCESS, WorkerFailed, map_forked, usable_cpus
-from sipref.render import make_env, render_site
+from sipref.parallel import MIN_JOBS_PER_PROCESS, WorkerFailed, forked, map_forked, usable_cpus
+from sipref.pipeline import make_site
+from sipref.validate import load_content
 
 
 def no_child_left() -> bool:
@@ -97,9 +97,9 @@ def test_a_program_with_threads_uses_one_process() -> None:
 
 
 def test_the_real_site_is_the_same_from_one_or_two_processes() -> None:
-    env = make_env(PROJECT / "templates")
-    serial = render_site(load_content(PROJECT / "content", processes=1), env, processes=1)
-    shared = render_site(load_content(PROJECT / "content", processes=2), env, processes=2)
+    serial = make_site(PROJECT / "content", PROJECT / "templates", None).files
+    shared = make_site(PROJECT / "content", PROJECT / "templates", None,
+                       run_files=forked(2), run_pages=forked(2)).files
     assert list(shared) == list(serial)
     assert shared == serial
 
@@ -112,7 +112,7 @@ def test_problems_come_out_in_the_same_order(content: Path) -> None:
 
     def problems(processes: int) -> list[str]:
         with pytest.raises(ContentError) as caught:
-            load_content(content, processes=processes)
+            load_content(content, run=forked(processes))
         return str(caught.value).splitlines()
 
     serial = problems(1)

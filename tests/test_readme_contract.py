@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import PROJECT
 from test_site import scan
 
-from sipref.content import (
+from sipref.validate import (
     CODE_FIELDS,
     GUIDE_FIELDS,
     OPTIONAL_CODE_FIELDS,

@@ -365,3 +365,73 @@ def line_of(path: Path, keys: tuple[str | int, ...]) -> int:
             break
         node = child
     return node.line
+
+
+# ---------------------------------------------------------------------------------------------
+# Which files the content folder holds
+# ---------------------------------------------------------------------------------------------
+
+GUIDE_FILE = re.compile(r"^[a-z][a-z0-9-]{0,40}\.yaml$")
+CODE_FILE = re.compile(r"^[1-6][0-9][0-9]\.yaml$")  # ASCII digits: \d would take "1٤٨"
+
+
+def find_code_files(codes_dir: Path) -> list[Problem | Path]:
+    """Return, in file order, what codes_dir holds: a code file's path, or a Problem for a
+    file that is not named like one or a folder that is."""
+    if not codes_dir.is_dir():
+        return [Problem(display_path(codes_dir), 1, "missing folder codes/; add one YAML file "
+                        "per response code")]
+    try:
+        paths = sorted(codes_dir.iterdir())
+    except OSError as err:
+        return [Problem(display_path(codes_dir), 1, f"cannot list the folder ({err.strerror}); "
+                        "make it readable")]
+    found: list[Problem | Path] = []
+    for path in paths:
+        shown = escaped(display_path(path))  # a file name can hold a terminal escape
+        if path.is_dir():
+            if CODE_FILE.match(path.name):
+                found.append(Problem(shown, 1, "is a folder, not a code file; remove it or "
+                                     "rename it"))
+            continue  # other folders (an editor's, a backup) are not content
+        if path.name.startswith(".") and path.suffix != ".yaml":
+            continue  # editor swap files and the like
+        if not CODE_FILE.match(path.name):
+            found.append(Problem(shown, 1, f"file name '{escaped(path.name)}' is not a "
+                                 "code file; name it <code>.yaml, e.g. 487.yaml"))
+            continue
+        found.append(path)
+    return found
+
+
+def find_guide_files(guides_dir: Path) -> list[Problem | Path]:
+    """Return, in file order, the guide files of guides_dir (a folder that may be absent),
+    or a Problem for a file not named like one."""
+    if not guides_dir.is_dir():
+        return []
+    try:
+        paths = sorted(guides_dir.iterdir())
+    except OSError as err:
+        return [Problem(display_path(guides_dir), 1, f"cannot list the folder ({err.strerror}); "
+                        "make it readable")]
+    found: list[Problem | Path] = []
+    for path in paths:
+        if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
+            continue  # an editor's folder or swap file
+        if not GUIDE_FILE.match(path.name):
+            found.append(Problem(escaped(display_path(path)), 1, f"file name "
+                                 f"'{escaped(path.name)}' is not a guide file; name it "
+                                 "<slug>.yaml in lowercase letters, digits and hyphens, e.g. "
+                                 "declining.yaml"))
+            continue
+        found.append(path)
+    return found
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """Return a file's modification time and size, or None if it is missing."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size

@@ -1,16 +1,35 @@
-"""Validate: plain data -> model objects, collecting every problem with its file and line."""
+"""Validate: plain data -> model objects, collecting every problem with its file and line.
+
+In the order a value meets them: the Checker that records problems, Markdown fields turned into
+safe HTML, each content file's validator, the checks between files, and load_content, which
+reads and validates the whole content folder."""
 
 from __future__ import annotations
 
+import difflib
+import functools
+import html as html_entities
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sipref.checker import Checker, check_reference, kind_of, limit_problems, shown_value
-from sipref.markdown_text import MarkdownRenderer, check_markdown, markdown_value
+import markdown
+from markupsafe import Markup
+
+from sipref.load import (
+    SHOWN_LENGTH,
+    UNPRINTABLE,
+    escaped,
+    file_stamp,
+    find_code_files,
+    find_guide_files,
+    line_of,
+    read_yaml,
+    shown_text,
+)
 from sipref.model import (
     CLASS_KEYS,
     DIRECTIONS,
@@ -41,6 +60,7 @@ from sipref.model import (
     Related,
     Rfc,
     Site,
+    Text,
     Topic,
     Variable,
     WarnCode,
@@ -48,8 +68,379 @@ from sipref.model import (
     display_path,
     references_in,
 )
-from sipref.parallel import map_forked
-from sipref.yamlfile import escaped, read_yaml, shown_text
+from sipref.parallel import Runner, run_here
+
+# ---------------------------------------------------------------------------------------------
+# Recording problems
+# ---------------------------------------------------------------------------------------------
+
+# After this many problems of one kind in one file, the rest are counted, not listed: a file
+# with 2,000 misspelt fields needs the first few to see the pattern, not 2,000 lines.
+MAX_PROBLEMS_OF_A_KIND = 20
+
+
+class Checker:
+    """Collects the problems of one file; each check returns the value or None."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+
+    def fail(self, keys: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(Problem(display_path(self.path), line_of(self.path, keys), message))
+
+    def fields(self, data: Any, keys: tuple[str | int, ...], required: Iterable[str],
+               optional: Iterable[str], what: str) -> dict | None:
+        """Check that data is a mapping with the required fields and no unknown ones."""
+        if not isinstance(data, dict):
+            self.fail(keys, f"{what} must be a mapping of fields, found {kind_of(data)}")
+            return None
+        required, allowed = list(required), set(required) | set(optional)
+        for name in required:
+            if name not in data:
+                self.fail(keys, f"missing required field '{name}' in {what}; "
+                          "see content/README.md")
+        for name in data:
+            if name not in allowed:
+                self.fail(keys + (name,), f"unknown field '{escaped(str(name)[:SHOWN_LENGTH])}' "
+                          f"in {what} ({field_advice(str(name), allowed)})")
+        return data
+
+    def text(self, data: dict, keys: tuple[str | int, ...], name: str, *,
+             limit: int | None = None, one_line: bool = False) -> str | None:
+        """Return data[name] if it is non-empty text within the limits."""
+        if name not in data:
+            return None
+        value, where = data[name], keys + (name,)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(where, f"'{name}' must be non-empty text, found {kind_of(value)}")
+            return None
+        value = value.strip()
+        if one_line and "\n" in value:
+            self.fail(where, f"'{name}' must be on one line, found a line break; "
+                      "use a folded scalar (>-) or one line")
+            return None
+        if one_line and "\t" in value:
+            self.fail(where, f"'{name}' must be one line of text, found a tab; use a space")
+            return None
+        if limit is not None and len(value) > limit:
+            self.fail(where, f"'{name}' must be at most {limit} characters, "
+                      f"found {len(value)}; shorten it")
+            return None
+        return value
+
+    def whole(self, data: dict, keys: tuple[str | int, ...], name: str, low: int,
+              high: int) -> int | None:
+        """Return data[name] if it is a whole number in [low, high]."""
+        if name not in data:
+            return None
+        value = data[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(keys + (name,), f"'{name}' must be a whole number from {low} to "
+                      f"{high}, found {shown_value(value)}")
+            return None
+        return value
+
+    def choice(self, data: dict, keys: tuple[str | int, ...], name: str,
+               options: Iterable[str]) -> str | None:
+        """Return data[name] if it is one of options."""
+        if name not in data:
+            return None
+        options = tuple(options)
+        if data[name] not in options:
+            self.fail(keys + (name,), f"'{name}' must be one of {', '.join(options)}, "
+                      f"found {shown_value(data[name])}")
+            return None
+        return data[name]
+
+    def items(self, data: dict, keys: tuple[str | int, ...], name: str,
+              allow_empty: bool = False) -> list | None:
+        """Return data[name] if it is a list (non-empty unless allowed)."""
+        if name not in data:
+            return None
+        value = data[name]
+        if not isinstance(value, list) or (not value and not allow_empty):
+            need = "a list" if allow_empty else "a non-empty list"
+            self.fail(keys + (name,), f"'{name}' must be {need}, found {kind_of(value)}")
+            return None
+        return value
+
+
+def field_advice(name: str, allowed: set[str]) -> str:
+    """Return "did you mean 'summary'?" for a near miss, else the allowed names."""
+    # A name longer than any field cannot be a typo of one, and comparing it costs time
+    # that grows with its length.
+    hint = difflib.get_close_matches(name, sorted(allowed), n=1) \
+        if len(name) <= SHOWN_LENGTH else []
+    return f"did you mean '{hint[0]}'?" if hint else "allowed: " + ", ".join(sorted(allowed))
+
+
+def limit_problems(problems: list[Problem]) -> list[Problem]:
+    """Return problems, keeping the first MAX_PROBLEMS_OF_A_KIND of each kind per file (in the
+    order they were found) and one line saying how many more of that kind there are."""
+    by_kind: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        by_kind.setdefault((problem.path, problem_kind(problem.message)), []).append(problem)
+    kept = []
+    for group in by_kind.values():
+        kept += group[:MAX_PROBLEMS_OF_A_KIND]
+        if len(group) > MAX_PROBLEMS_OF_A_KIND:
+            first_hidden = group[MAX_PROBLEMS_OF_A_KIND]
+            kept.append(Problem(first_hidden.path, first_hidden.line,
+                                f"{len(group) - MAX_PROBLEMS_OF_A_KIND:,} more problems like the "
+                                f"one at line {group[0].line} are not listed; fix those and "
+                                "build again"))
+    return kept
+
+
+# What varies between two problems of one kind: names, found values, numbers, hints.
+VARYING_PARTS = re.compile(r"'[^']*'|\"[^\"]*\"|\([^)]*\)|\d+")
+
+
+def problem_kind(message: str) -> str:
+    """Return message with its names, values and numbers blanked out: what kind it is."""
+    return VARYING_PARTS.sub("_", message)
+
+
+def kind_of(value: Any) -> str:
+    """Describe a YAML value's type in plain words."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int):
+        digits = str(value)
+        shown = digits if len(digits) <= SHOWN_LENGTH else f"{digits[:SHOWN_LENGTH]}…, " \
+            f"{len(digits):,} digits"
+        return f"a number ({shown})"
+    if isinstance(value, float):
+        return f"a decimal number ({value})"
+    if isinstance(value, str):
+        return f"text {shown_text(value)}" if value.strip() else "empty text"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a value of type {type(value).__name__}"
+
+
+def shown_value(value: Any) -> str:
+    """Quote a found value for an error message."""
+    return shown_text(value) if isinstance(value, str) else kind_of(value)
+
+
+SECTION_PATTERN = re.compile(r"^(?:[A-Z]|\d+)(?:\.\d+)*$")
+
+
+def check_reference(check: Checker, data: Any, keys: tuple[str | int, ...]) -> Reference | None:
+    """Return a Reference from {rfc, section?}."""
+    fields = check.fields(data, keys, ["rfc"], ["section"], "a reference")
+    if fields is None:
+        return None
+    rfc = check.whole(fields, keys, "rfc", 1, 99999)
+    section = fields.get("section")
+    if section is not None:
+        section = str(section) if isinstance(section, str | int) else section
+        if not isinstance(section, str) or not SECTION_PATTERN.match(section):
+            check.fail(keys + ("section",), "'section' must look like \"21.4.25\" (digits and "
+                       f"dots), found {shown_value(fields.get('section'))}")
+            return None
+    return Reference(rfc, section) if rfc is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown fields
+# ---------------------------------------------------------------------------------------------
+
+EXTERNAL_HOSTS = ("www.rfc-editor.org", "rfc-editor.org", "www.iana.org", "iana.org",
+                  "datatracker.ietf.org")
+
+
+class MarkdownRenderer:
+    """Converts content Markdown to safe HTML with one reused converter, checking every link."""
+
+    def __init__(self, known_codes: Iterable[int]) -> None:
+        self.known_codes = frozenset(known_codes)
+        self.plain = make_converter(fenced=False)
+        self.fenced: markdown.Markdown | None = None  # made for the first text with a fence
+
+    def converter(self, text: str) -> markdown.Markdown:
+        """Return the converter for text: the fenced-code extension (and the syntax
+        highlighter it imports) is loaded only for a text that has a fence."""
+        if "```" not in text and "~~~" not in text:
+            return self.plain
+        if self.fenced is None:
+            self.fenced = make_converter(fenced=True)
+        return self.fenced
+
+    def convert(self, text: str, code_prefix: str) -> tuple[Markup, list[str]]:
+        """Return the HTML for text and the list of problems with its links and raw HTML."""
+        problems = [f"raw HTML is not allowed ({found!r}); put it in backticks or write &lt;"
+                    for found in find_raw_html(text)]
+        if definition := REFERENCE_DEFINITION.search(CODE_SPANS.sub("", text)):
+            problems.append(f"reference-style links are not supported, found "
+                            f"{definition.group(0).strip()!r}; write the link inline as "
+                            "[text](address)")
+        html = self.converter(text).reset().convert(text)
+        problems += outline_problems(html)
+        html, link_problems = rewrite_links(html, code_prefix, self.known_codes)
+        return Markup(html), problems + link_problems
+
+
+# Markdown would swallow "[name]: address" lines silently; they are refused instead.
+REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*", re.M)
+def make_converter(fenced: bool) -> markdown.Markdown:
+    """Return a Markdown converter for content fields, with or without fenced code."""
+    extensions = []
+    if fenced:
+        from markdown.extensions.fenced_code import FencedCodeExtension
+        # An extension instance, not its name: a name is looked up through importlib.metadata,
+        # which costs more than converting a whole page.
+        extensions.append(FencedCodeExtension())
+    md = markdown.Markdown(extensions=extensions, output_format="html")
+    # Raw HTML is never passed through: with these removed, Markdown escapes it as text.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.parser.blockprocessors.deregister("reference")  # see REFERENCE_DEFINITION
+    # Syntax the fields do not use costs a regex search per text node: reference-style links
+    # and images, and <name@host> mail links, are not part of content Markdown.
+    for name in UNUSED_INLINE_PATTERNS:
+        md.inlinePatterns.deregister(name)
+    return md
+
+
+UNUSED_INLINE_PATTERNS = ("reference", "short_reference", "image_reference", "short_image_ref",
+                          "automail")
+# Elements Markdown can make that do not belong inside a field: the page owns the headings
+# (its outline and anchors), and an image would be a request to another site.
+OUTLINE_ELEMENT = re.compile(r"<(h[1-6]|hr|blockquote|img)\b([^>]*)>")
+OUTLINE_RULES = {
+    "h": ("headings (lines starting with #, or underlined with = or -)",
+          "use **bold** text or a list instead"),
+    "hr": ("horizontal rules (---, ***)", "start a new paragraph instead"),
+    "blockquote": ("block quotes (lines starting with >)", "quote in running text instead"),
+    "img": ("images (![text](address))", "describe the picture in words"),
+}
+
+
+def outline_problems(html: str) -> list[str]:
+    """Return a problem for each kind of element in html that a field must not contain."""
+    problems: dict[str, str] = {}
+    for element in OUTLINE_ELEMENT.finditer(html):
+        tag, attributes = element.groups()
+        what, advice = OUTLINE_RULES["h" if tag[1:].isdigit() else tag]
+        if what in problems:
+            continue  # one message per kind; the text of 35,000 more headings is not needed
+        alt = re.search(r'alt="([^"]*)"', attributes)
+        end = html.find("</", element.end())
+        text = alt.group(1) if alt else \
+            re.sub(r"<[^>]*>", "", html[element.end():end if end >= 0 else len(html)])
+        found = "a rule" if tag == "hr" else repr(text.strip()[:40])
+        problems[what] = f"{what} are not allowed in a Markdown field, found {found}; {advice}"
+    return list(problems.values())
+
+
+RAW_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|!--|!|\?)")
+CODE_SPANS = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+
+
+def find_raw_html(text: str) -> list[str]:
+    """Return the first raw HTML opening in Markdown text (ignoring code), or nothing."""
+    match = RAW_HTML.search(CODE_SPANS.sub("", text))
+    return [match.group(0)] if match else []
+
+
+HREF = re.compile(r'(href|src)="([^"]*)"')
+# ASCII digits only: \d would let "٤٨٦.html" stand for 486.
+CODE_LINK = re.compile(r"([0-9]{3})\.html(?:#([a-z0-9-]+))?")
+# A link as the URL standard splits it: scheme, then for http(s) two slashes, the authority
+# (up to the first /, ? or #) and the rest. Backslashes, spaces and controls, which browsers
+# turn into slashes or drop before splitting, are refused before this is used.
+ABSOLUTE_LINK = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?P<slashes>//)?"
+                           r"(?P<authority>[^/?#]*)(?P<rest>.*)", re.S)
+BROWSER_CHANGED = re.compile(r"[\s\\]|" + UNPRINTABLE.pattern)
+SECTION_IDS = ("summary", "description", "sent-by", "causes", "what-to-do", "headers", "example",
+               "related", "q850", "references")
+
+
+def rewrite_links(html: str, code_prefix: str,
+                  known_codes: frozenset[int]) -> tuple[str, list[str]]:
+    """Point code links (NNN.html) at the page being rendered; list broken or forbidden links."""
+    problems: list[str] = []
+
+    def fix(match: re.Match[str]) -> str:
+        attribute, target = match.group(1), match.group(2)
+        link = html_entities.unescape(target)  # as a browser reads the attribute: &#92; is \\
+        shown = escaped(link if len(link) <= 2 * SHOWN_LENGTH else link[:2 * SHOWN_LENGTH] + "…")
+        if "&#" in target:  # Python drops &#27; where a browser keeps the character
+            problems.append(f"link to '{escaped(target[:2 * SHOWN_LENGTH])}' has a character "
+                            "reference (&#…;) in it; write the character itself")
+            return match.group(0)
+        if code_link := CODE_LINK.fullmatch(link):
+            number, anchor = int(code_link.group(1)), code_link.group(2)
+            if number not in known_codes:
+                problems.append(f"link to '{shown}': code {number} has no page; link an "
+                                "existing code")
+            elif anchor is not None and anchor not in SECTION_IDS:
+                problems.append(f"link to '{shown}': '#{anchor}' is not a section of a code "
+                                f"page; use one of {', '.join(SECTION_IDS)}")
+            return f'{attribute}="{code_prefix}{target}"'
+        if refusal := external_link_problem(link):
+            problems.append(f"link to '{shown}' {refusal}")
+        return match.group(0)
+
+    return HREF.sub(fix, html), problems
+
+
+ALLOWED_LINKS = "link a code as NNN.html or an RFC at https://www.rfc-editor.org/ " \
+    f"({', '.join(EXTERNAL_HOSTS)})"
+
+
+def external_link_problem(link: str) -> str | None:
+    """Return why link is not an allowed link to another site, or None if it is one.
+
+    The link is read the way the URL standard (and so every browser) reads it, and anything
+    a browser would read differently from what it looks like is refused outright: a
+    backslash (a slash in http links, so evil.example\\@www.rfc-editor.org goes to
+    evil.example), spaces, tabs and line breaks (dropped), a user name before an @, a link
+    with no scheme. Scheme and host compare in lowercase, as browsers write them."""
+    if BROWSER_CHANGED.search(link):
+        return "has a backslash, a space, a tab, a line break or a control character in it, " \
+               "which browsers change or drop; write the address without them"
+    if link.startswith("//"):
+        return "has no scheme; write the address in full, starting with https://"
+    parts = ABSOLUTE_LINK.fullmatch(link)
+    if parts is None or parts["scheme"].lower() not in ("http", "https") \
+            or not parts["slashes"]:
+        return f"is not allowed; {ALLOWED_LINKS}"
+    if "@" in parts["authority"]:
+        return "has a user name (the part before @) in it; remove it and link the site itself"
+    if parts["authority"].lower() not in EXTERNAL_HOSTS:
+        return f"is not allowed; {ALLOWED_LINKS}"
+    return None
+
+
+def check_markdown(check: Checker, renderer: MarkdownRenderer, data: dict,
+                   keys: tuple[str | int, ...], name: str, code_prefix: str) -> Text | None:
+    """Return the rendered HTML of a Markdown text field, reporting raw HTML and bad links."""
+    text = check.text(data, keys, name)
+    return markdown_value(check, renderer, text, keys + (name,), code_prefix)
+
+
+def markdown_value(check: Checker, renderer: MarkdownRenderer, text: str | None,
+                   where: tuple[str | int, ...], code_prefix: str) -> Text | None:
+    """Render one Markdown string, reporting its problems at where."""
+    if text is None:
+        return None
+    html, problems = renderer.convert(text, code_prefix)
+    for problem in problems:
+        check.fail(where, problem)
+    return None if problems else Text(text, html)
+
+
+# ---------------------------------------------------------------------------------------------
+# Content files
+# ---------------------------------------------------------------------------------------------
 
 SUMMARY_LIMIT = 200
 LOCATIONS_SOURCE = Reference(8606, "4")
@@ -280,7 +671,6 @@ def check_example(check: Checker, data: dict, code: int | None, phrase: str | No
 
 GUIDE_FIELDS = ("title", "summary", "intro", "codes", "which_to_send")
 OPTIONAL_GUIDE_FIELDS = ("sections", "checked")
-GUIDE_FILE = re.compile(r"^[a-z][a-z0-9-]{0,40}\.yaml$")
 CODE_LINKS_FROM_GUIDES = "../codes/"  # a guide's [486](486.html) goes to the code page
 
 
@@ -858,53 +1248,59 @@ def log_page_citations(content: Content) -> list[tuple[Path, list]]:
     return found
 
 
-# For serve: files already validated, by path, with what the check depended on (the file's
-# modification time and size, the set of code files that links may point at, the base URL)
-# and the value it gave. A file is read again only when one of those changes.
-FileCache = dict[Path, tuple[tuple, Any]]
+class FileJob(NamedTuple):
+    """One content file to read and validate, with everything the result depends on: the
+    file's modification time and size, the code files that links may point at and the base
+    URL. Two equal jobs give equal results, which is what lets serve keep them."""
+
+    path: Path
+    kind: str  # "code", "guide" or the name of one of TOP_LEVEL_FILES
+    stamp: tuple[int, int] | None
+    known_codes: frozenset[int]
+    base_url: str | None
+
+
+def check_file(job: FileJob) -> tuple[Any, list[Problem]]:
+    """Read and validate the file of job; return its value (None if unusable) and its
+    problems."""
+    renderer = renderer_for(job.known_codes)
+    if job.kind == "code":
+        return check_code_file(job.path, renderer)
+    if job.kind == "guide":
+        return check_guide_file(job.path, renderer)
+    return check_top_level_file(job.path, job.base_url, renderer)
+
+
+@functools.lru_cache(maxsize=1)
+def renderer_for(known_codes: frozenset[int]) -> MarkdownRenderer:
+    """Return one Markdown renderer for every file of a build (its converters are reused)."""
+    return MarkdownRenderer(known_codes)
 
 
 def load_content(content_dir: Path, base_url: str | None = None,
-                 cache: FileCache | None = None, processes: int = 1) -> Content:
+                 run: Runner = run_here) -> Content:
     """Read and validate everything under content_dir; raise ContentError listing every problem.
 
-    Every file is checked on its own, so with processes > 1 the files are shared among that
-    many forked processes; problems are reported in the same order either way. With a cache
-    (kept by a long-running serve), unchanged files are not read again.
+    Every file is one FileJob, checked on its own; run runs them (forked by a build, only
+    the changed ones by serve) and gives the results back in order, so problems are reported
+    in the same order either way. Then the files are checked against each other.
     """
-    cache = {} if cache is None else cache
     codes_dir = content_dir / "codes"
     found = find_code_files(codes_dir)
     # Only what find_code_files accepts is a page to link to: not a folder named 699.yaml.
     known_codes = frozenset(int(entry.name[:3]) for entry in found if isinstance(entry, Path))
-    renderer = MarkdownRenderer(known_codes)
-    guides_dir = content_dir / "guides"
-    guides_found = find_guide_files(guides_dir)
-    files = [content_dir / name for name in TOP_LEVEL_FILES]
-    files += [entry for entry in found if isinstance(entry, Path)]
-    files += [entry for entry in guides_found if isinstance(entry, Path)]
-    keys = {path: (file_stamp(path), known_codes, base_url) for path in files}
-    to_read = [path for path in files if path not in cache or cache[path][0] != keys[path]]
-
-    def check_file(path: Path) -> tuple[Any, list[Problem]]:
-        if path.parent == codes_dir:
-            return check_code_file(path, renderer)
-        if path.parent == guides_dir:
-            return check_guide_file(path, renderer)
-        return check_top_level_file(path, base_url, renderer)
-
-    checked = dict(zip(to_read, map_forked(check_file, to_read, processes), strict=True))
-
-    def outcome(path: Path) -> tuple[Any, list[Problem]]:
-        if path not in checked:
-            return cache[path][1], []
-        value, file_problems = checked[path]
-        if not file_problems and value is not None:
-            cache[path] = (keys[path], value)
-        return value, file_problems
+    renderer_for(known_codes)  # made before any fork, so every worker starts with it
+    guides_found = find_guide_files(content_dir / "guides")
+    jobs = [FileJob(content_dir / name, name, file_stamp(content_dir / name), known_codes,
+                    base_url) for name in TOP_LEVEL_FILES]
+    jobs += [FileJob(path, kind, file_stamp(path), known_codes, base_url)
+             for kind, entries in (("code", found), ("guide", guides_found))
+             for path in entries if isinstance(path, Path)]
+    outcomes = dict(zip([job.path for job in jobs], run(check_file, jobs), strict=True))
+    outcome = outcomes.__getitem__
 
     problems: list[Problem] = []
-    top = {path.name: collect(outcome(path), problems) for path in files[:len(TOP_LEVEL_FILES)]}
+    top = {name: collect(outcome(content_dir / name), problems) for name in TOP_LEVEL_FILES}
     site, classes, rfcs, (causes, mappings, no_response) = (
         top[name] for name in ("site.yaml", "classes.yaml", "rfcs.yaml", "q850.yaml"))
     warn_ranges, warn_codes, warning_topic = top["warn-codes.yaml"]
@@ -928,15 +1324,6 @@ def load_content(content_dir: Path, base_url: str | None = None,
     if problems:
         raise ContentError(problems)
     return content
-
-
-def file_stamp(path: Path) -> tuple[int, int] | None:
-    """Return a file's modification time and size, or None if it is missing."""
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return status.st_mtime_ns, status.st_size
 
 
 def collect(outcome: tuple[Any, list[Problem]], problems: list[Problem]) -> Any:
@@ -997,38 +1384,6 @@ def check_top_level_file(path: Path, base_url: str | None,
     return value, limit_problems(problems)
 
 
-CODE_FILE = re.compile(r"^[1-6][0-9][0-9]\.yaml$")  # ASCII digits: \d would take "1٤٨"
-
-
-def find_code_files(codes_dir: Path) -> list[Problem | Path]:
-    """Return, in file order, what codes_dir holds: a code file's path, or a Problem for a
-    file that is not named like one or a folder that is."""
-    if not codes_dir.is_dir():
-        return [Problem(display_path(codes_dir), 1, "missing folder codes/; add one YAML file "
-                        "per response code")]
-    try:
-        paths = sorted(codes_dir.iterdir())
-    except OSError as err:
-        return [Problem(display_path(codes_dir), 1, f"cannot list the folder ({err.strerror}); "
-                        "make it readable")]
-    found: list[Problem | Path] = []
-    for path in paths:
-        shown = escaped(display_path(path))  # a file name can hold a terminal escape
-        if path.is_dir():
-            if CODE_FILE.match(path.name):
-                found.append(Problem(shown, 1, "is a folder, not a code file; remove it or "
-                                     "rename it"))
-            continue  # other folders (an editor's, a backup) are not content
-        if path.name.startswith(".") and path.suffix != ".yaml":
-            continue  # editor swap files and the like
-        if not CODE_FILE.match(path.name):
-            found.append(Problem(shown, 1, f"file name '{escaped(path.name)}' is not a "
-                                 "code file; name it <code>.yaml, e.g. 487.yaml"))
-            continue
-        found.append(path)
-    return found
-
-
 def collect_codes(codes_dir: Path, found: list[Problem | Path],
                   outcome: Callable[[Path], tuple[Code | None, list[Problem]]],
                   problems: list[Problem]) -> dict[int, Code]:
@@ -1043,30 +1398,6 @@ def collect_codes(codes_dir: Path, found: list[Problem | Path],
         problems.append(Problem(display_path(codes_dir), 1, "no code files found; add e.g. "
                                 "487.yaml"))
     return codes
-
-
-def find_guide_files(guides_dir: Path) -> list[Problem | Path]:
-    """Return, in file order, the guide files of guides_dir (a folder that may be absent),
-    or a Problem for a file not named like one."""
-    if not guides_dir.is_dir():
-        return []
-    try:
-        paths = sorted(guides_dir.iterdir())
-    except OSError as err:
-        return [Problem(display_path(guides_dir), 1, f"cannot list the folder ({err.strerror}); "
-                        "make it readable")]
-    found: list[Problem | Path] = []
-    for path in paths:
-        if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
-            continue  # an editor's folder or swap file
-        if not GUIDE_FILE.match(path.name):
-            found.append(Problem(escaped(display_path(path)), 1, f"file name "
-                                 f"'{escaped(path.name)}' is not a guide file; name it "
-                                 "<slug>.yaml in lowercase letters, digits and hyphens, e.g. "
-                                 "declining.yaml"))
-            continue
-        found.append(path)
-    return found
 
 
 def check_guide_file(path: Path, renderer: MarkdownRenderer) -> tuple[Guide | None, list[Problem]]:
