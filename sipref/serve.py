@@ -173,7 +173,7 @@ def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
     """Return the modification time and size of every file under folders."""
     found: dict[Path, tuple[int, int]] = {}
     pending = [str(folder) for folder in folders]
-    while pending:  # os.scandir, not Path.rglob: this runs fifty times a second
+    while pending:  # os.scandir, not Path.rglob: this runs ten times a second
         try:
             entries = list(os.scandir(pending.pop()))
         except OSError:  # removed while we looked
@@ -194,8 +194,10 @@ Rebuild = Callable[[set[Path] | None], object]  # called with the paths that cha
 
 
 def watch(folders: list[Path], rebuild: Rebuild, stop: threading.Event,
-          interval: float = 0.02, seen: dict[Path, tuple[int, int]] | None = None) -> None:
-    """Call rebuild with the paths added, removed or changed under folders (since seen).
+          interval: float = 0.1, seen: dict[Path, tuple[int, int]] | None = None) -> None:
+    """Call rebuild with the paths added, removed or changed under folders (since seen),
+    looking every interval seconds: a look at the real content takes about 3 ms, so ten a
+    second cost under 3 % of a CPU and a save is seen within a tenth of a second.
 
     A rebuild that raises is reported in one line and watching goes on: the next save
     rebuilds, where a dead watcher would leave the stale site served with nothing said."""

@@ -20,7 +20,11 @@ try {
     const scores = Object.fromEntries(
       Object.entries(lhr.categories).map(([name, category]) => [name, category.score]));
     const errors = lhr.runtimeError ? [lhr.runtimeError.message] : [];
-    results.push({ url, final: lhr.finalDisplayedUrl, scores, errors });
+    // What a performance score below 100 came from: each metric's score and value.
+    const metrics = Object.fromEntries(
+      lhr.categories.performance.auditRefs.filter((ref) => ref.weight > 0).map((ref) =>
+        [ref.id, [lhr.audits[ref.id].score, lhr.audits[ref.id].displayValue]]));
+    results.push({ url, final: lhr.finalDisplayedUrl, scores, metrics, errors });
   }
 } finally {
   await chrome.kill();
