@@ -213,9 +213,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
-    # Every file is written and closed by now; skip the interpreter's teardown of thousands of
-    # objects, a tenth of a build's time, as a short-lived command may.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
+    sys.exit(main())

@@ -55,6 +55,11 @@ class CauseRow:
         return (ISUP_DEFAULT_RESPONSE,)
 
     @property
+    def from_unlisted_responses(self) -> bool:
+        """Whether every response RFC 3398's table does not list becomes this cause."""
+        return self.cause == ISUP_DEFAULT_CAUSE
+
+    @property
     def to_sip_by_default(self) -> bool:
         return not self.no_response and not any(
             m.reference.section == "7.2.4.1" for m in self.to_sip)

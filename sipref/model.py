@@ -370,6 +370,13 @@ class Product:
                 return row.cause, False
         return self.unlisted.get(f"{code // 100}xx", self.unlisted["other"]), True
 
+    @property
+    def unlisted_causes(self) -> tuple[tuple[str, ProductCause], ...]:
+        """What a response no row lists becomes: (class key, cause) for each class with its
+        own default, then ("other", cause) for the rest."""
+        keys = [key for key in self.unlisted if key != "other"] + ["other"]
+        return tuple((key, self.cause(self.unlisted[key])) for key in keys)
+
     def codes_to(self, name: str) -> tuple[int, ...]:
         """Return the response codes this product's table turns into the cause name."""
         return tuple(row.code for row in self.responses if row.cause == name)

@@ -247,3 +247,22 @@ def test_an_output_path_outside_the_site_is_refused(relative: str, tmp_path: Pat
         write_site({"index.html": b"ok", relative: b"x"}, tmp_path / "no-static", out)
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_memo_runs_only_jobs_unequal_to_last_time() -> None:
+    from sipref.incremental import Memo
+
+    memo, ran = Memo(), []
+
+    def work(job: tuple) -> str:
+        ran.append(job)
+        return f"{job[0]}={job[1]}"
+
+    assert memo.run(work, [("a", 1), ("b", 1)]) == ["a=1", "b=1"]
+    assert memo.run(work, [("a", 1), ("b", 2), ("c", 1)]) == ["a=1", "b=2", "c=1"]
+    assert ran == [("a", 1), ("b", 1), ("b", 2), ("c", 1)]  # a was kept
+    memo.run(work, [("c", 1)])
+    assert memo.run(work, [("a", 1)]) == ["a=1"] and ran[-1] == ("a", 1)  # forgotten when absent
+    memo.clear()
+    memo.run(work, [("c", 1)])
+    assert ran[-1] == ("c", 1)
