@@ -28,7 +28,6 @@ from sipref.write import check_output_dir, describe_os_error, remove_leftovers, 
 ROOT = Path(__file__).resolve().parent
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
@@ -56,29 +55,51 @@ def parse_args(argv: list[str] | None) -> Options:
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
     parser = argparse.ArgumentParser(
         prog=f"build.py {command}",
-        description={"build": "Build content/ into site/.",
-                     "serve": "Build, serve on localhost like a static host, rebuild on changes.",
-                     "bundle": "Build the offline edition as dist/sip-response-codes-<version>"
-                               ".zip."}[command])
-    parser.add_argument("--content", type=Path, default=ROOT / "content",
-                        help="content folder (default: content/)")
-    parser.add_argument("--templates", type=Path, default=ROOT / "templates",
-                        help="templates folder (default: templates/)")
-    parser.add_argument("--out", type=Path, default=ROOT / "site",
-                        help="output folder, replaced on success (default: site/)")
-    parser.add_argument("--base-url", default=None,
-                        help="absolute URL the site is hosted at (default: from site.yaml)")
+        description={
+            "build": "Build content/ into site/.",
+            "serve": "Build, serve on localhost like a static host, rebuild on changes.",
+            "bundle": "Build the offline edition as dist/sip-response-codes-<version>.zip.",
+        }[command],
+    )
+    parser.add_argument(
+        "--content", type=Path, default=ROOT / "content", help="content folder (default: content/)"
+    )
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=ROOT / "templates",
+        help="templates folder (default: templates/)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "site",
+        help="output folder, replaced on success (default: site/)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        help="absolute URL the site is hosted at (default: from site.yaml)",
+    )
     if command == "bundle":  # each option only where it applies, as the help says
-        parser.add_argument("--dist", type=Path, default=ROOT / "dist",
-                            help="folder for the zip (default: dist/)")
+        parser.add_argument(
+            "--dist", type=Path, default=ROOT / "dist", help="folder for the zip (default: dist/)"
+        )
     if command == "serve":
         parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     parser.add_argument("--version", action="version", version=f"build.py {project_version()}")
     args = parser.parse_args(argv)
     if args.base_url is not None and (error := base_url_error(args.base_url)):
         parser.error(error)
-    return Options(command, args.content, args.templates, args.out, args.base_url,
-                   getattr(args, "dist", ROOT / "dist"), getattr(args, "port", 8000))
+    return Options(
+        command,
+        args.content,
+        args.templates,
+        args.out,
+        args.base_url,
+        getattr(args, "dist", ROOT / "dist"),
+        getattr(args, "port", 8000),
+    )
 
 
 def project_version() -> str:
@@ -98,8 +119,13 @@ def build(options: Options) -> int:
     check_output_dir(options.out, [options.content, options.templates], ROOT)
     remove_leftovers(options.out.resolve())  # first, so a failed build still restores a site
     processes = usable_cpus()
-    site = make_site(options.content, options.templates, options.base_url,
-                     run_files=forked(processes), run_pages=forked(processes))
+    site = make_site(
+        options.content,
+        options.templates,
+        options.base_url,
+        run_files=forked(processes),
+        run_pages=forked(processes),
+    )
     say_if_no_base_url(options, site.content.site.base_url)
     return write_site(site.files, options.templates / "static", options.out, processes)
 
@@ -108,19 +134,29 @@ def say_if_no_base_url(options: Options, base_url: str | None) -> None:
     """Say once how to set the base URL, where none is set: the site is built without the
     absolute URLs that need one rather than with an invented domain."""
     if base_url is None:
-        print(f"{display_path(options.content / 'site.yaml')}: no base_url set, so pages have "
-              "no canonical link or og:url and there is no sitemap.xml or opensearch.xml; set "
-              "base_url there or pass --base-url https://your.host/path/", file=sys.stderr)
+        print(
+            f"{display_path(options.content / 'site.yaml')}: no base_url set, so pages have "
+            "no canonical link or og:url and there is no sitemap.xml or opensearch.xml; set "
+            "base_url there or pass --base-url https://your.host/path/",
+            file=sys.stderr,
+        )
 
 
 def bundle(options: Options) -> Path:
     """Build the offline edition into a reproducible zip and return its path."""
     from sipref.bundle import check_dist, write_bundle, zip_timestamp  # zipfile: only here
+
     stamp = zip_timestamp(os.environ.get("SOURCE_DATE_EPOCH"))  # before the work it would waste
     check_dist(options.dist)
     processes = usable_cpus()
-    site = make_site(options.content, options.templates, options.base_url, offline=True,
-                     run_files=forked(processes), run_pages=forked(processes))
+    site = make_site(
+        options.content,
+        options.templates,
+        options.base_url,
+        offline=True,
+        run_files=forked(processes),
+        run_pages=forked(processes),
+    )
     say_if_no_base_url(options, site.content.site.base_url)
     name = f"sip-response-codes-{site.content.site.version}"
     zip_path = options.dist / f"{name}.zip"
@@ -162,8 +198,10 @@ def run_reporting(work: Callable[[], str], kept: str) -> int:
         print(err, file=sys.stderr)
         return 1
     except OSError as err:  # the stages name the files they fail on; this one may not
-        print(describe_os_error(err, None, f"fix it and try again; {kept} left as it was"),
-              file=sys.stderr)
+        print(
+            describe_os_error(err, None, f"fix it and try again; {kept} left as it was"),
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print(f"interrupted; {kept} left as it was", file=sys.stderr)
@@ -175,6 +213,7 @@ def run_reporting(work: Callable[[], str], kept: str) -> int:
 
 def timed_build(options: Options) -> int:
     """Build once, report the result on stderr, and return the exit status."""
+
     def work() -> str:
         started = time.perf_counter()
         written = build(options)
@@ -189,13 +228,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         os.getcwd()
     except FileNotFoundError:  # every relative path, and each message's paths, start there
-        print("build.py: the working folder no longer exists; cd into a folder that does and "
-              "run it again", file=sys.stderr)
+        print(
+            "build.py: the working folder no longer exists; cd into a folder that does and "
+            "run it again",
+            file=sys.stderr,
+        )
         return 1
     options = parse_args(argv)
     if options.command == "serve":
         from sipref import serve  # http.server costs an import only this command needs
         from sipref.incremental import Rebuilder
+
         if options.base_url is None:  # links in 404.html resolve from the server's root
             options = dataclasses.replace(options, base_url=f"http://127.0.0.1:{options.port}/")
         try:
@@ -204,11 +247,12 @@ def main(argv: list[str] | None = None) -> int:
             print(err, file=sys.stderr)
             return 1
         rebuild = Rebuilder(options.content, options.templates, options.out, options.base_url)
-        return serve.run(options.out, [options.content, options.templates], rebuild,
-                         options.port)
+        return serve.run(options.out, [options.content, options.templates], rebuild, options.port)
     if options.command == "bundle":
-        return run_reporting(lambda: f"{display_path(bundle(options))}: offline bundle written",
-                             display_path(options.dist))
+        return run_reporting(
+            lambda: f"{display_path(bundle(options))}: offline bundle written",
+            display_path(options.dist),
+        )
     return timed_build(options)
 
 

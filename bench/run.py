@@ -36,14 +36,18 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict[
     """Run command as a fresh process; return its wall time, CPU time (its own and its
     workers') and peak memory (the largest single process, as the OS reports it)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=env or ENV)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env or ENV
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024}
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
 
 
 def tree_memory_kb(pid: int, field: str) -> int:
@@ -63,8 +67,9 @@ def peak_of_all_processes(command: list[str]) -> dict[str, float]:
     """Run command once, sampling the memory of it and its workers every millisecond; return
     the largest sums seen, in MB. RSS counts a page shared by a forked worker in both
     processes; PSS splits it between them, so their sum is what the machine really holds."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=ENV)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+    )
     peaks = {"Rss": 0, "Pss": 0}
     while process.poll() is None:
         for field in peaks:
@@ -87,8 +92,7 @@ def cold_build(content: Path, runs: int) -> dict:
     builds, floors, firsts = [], [], []
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "site"
-        command = [PYTHON, str(PROJECT / "build.py"), "--content", str(content),
-                   "--out", str(out)]
+        command = [PYTHON, str(PROJECT / "build.py"), "--content", str(content), "--out", str(out)]
         run_measured(command)  # warm the page cache once, as an author's second build would
         for _ in range(runs):
             builds.append(run_measured(command))
@@ -102,9 +106,14 @@ def cold_build(content: Path, runs: int) -> dict:
             firsts.append(run_measured(first, env={**ENV, "XDG_CACHE_HOME": str(cache)}))
     build, floor = median_of(builds), median_of(floors)
     build.update(all_processes_mb)
-    return {"build": build, "floor": floor, "ratio": build["wall_s"] / floor["wall_s"],
-            "first_build": median_of(firsts), "pages": pages,
-            "per_page_ms": 1000 * build["wall_s"] / pages}
+    return {
+        "build": build,
+        "floor": floor,
+        "ratio": build["wall_s"] / floor["wall_s"],
+        "first_build": median_of(firsts),
+        "pages": pages,
+        "per_page_ms": 1000 * build["wall_s"] / pages,
+    }
 
 
 def synthetic_content(target: Path) -> Path:
@@ -124,15 +133,22 @@ def synthetic_content(target: Path) -> Path:
             return "\n\n".join(f"{mark} {model[field]}" for model in pick)
 
         model = dict(pick[0])
-        model.update(code=number, phrase=f"Synthetic Response {number}", status="non-standard",
-                     description=long("description"), sent_by=long("sent_by"),
-                     what_to_do=long("what_to_do"),
-                     causes=[f"{cause} (Seen with code {number}, case {index}.)"
-                             for index, cause in enumerate(pick[0]["causes"] + pick[1]["causes"])],
-                     references=[{"rfc": 3261}],
-                     example=f"SIP/2.0 {number} Synthetic Response {number}\nContent-Length: 0\n",
-                     related=[{"code": 100 + (number - 99) % 600, "note": "The next code."}],
-                     headers=[h for h in model["headers"] if h["rfc"] == 3261])
+        model.update(
+            code=number,
+            phrase=f"Synthetic Response {number}",
+            status="non-standard",
+            description=long("description"),
+            sent_by=long("sent_by"),
+            what_to_do=long("what_to_do"),
+            causes=[
+                f"{cause} (Seen with code {number}, case {index}.)"
+                for index, cause in enumerate(pick[0]["causes"] + pick[1]["causes"])
+            ],
+            references=[{"rfc": 3261}],
+            example=f"SIP/2.0 {number} Synthetic Response {number}\nContent-Length: 0\n",
+            related=[{"code": 100 + (number - 99) % 600, "note": "The next code."}],
+            headers=[h for h in model["headers"] if h["rfc"] == 3261],
+        )
         (codes / f"{number}.yaml").write_text(yaml.safe_dump(model, sort_keys=False))
     return target  # rfcs.yaml as it is: the other files cite RFCs beyond the codes' 3261
 
@@ -145,9 +161,20 @@ def rebuild_while_editing(rounds: int) -> dict:
         out = Path(folder) / "site"
         port = free_port()
         server = subprocess.Popen(
-            [PYTHON, str(PROJECT / "build.py"), "serve", "--content", str(content),
-             "--out", str(out), "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                PYTHON,
+                str(PROJECT / "build.py"),
+                "serve",
+                "--content",
+                str(content),
+                "--out",
+                str(out),
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(lambda: (out / "codes" / "487.html").is_file(), 30)
             source = content / "codes" / "487.yaml"
@@ -157,16 +184,20 @@ def rebuild_while_editing(rounds: int) -> dict:
             for index in range(rounds):
                 marker = f"Edited summary number {index}."
                 saved = time.perf_counter()
-                source.write_text(original.replace(original.split("\n")[3],
-                                                   f"summary: {marker}", 1))
+                source.write_text(
+                    original.replace(original.split("\n")[3], f"summary: {marker}", 1)
+                )
                 wait_for(lambda m=marker: m in page.read_text(encoding="utf-8"), 10)
                 times.append(time.perf_counter() - saved)
                 time.sleep(0.3)
         finally:
             server.terminate()
             server.wait()
-    return {"median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times),
-            "rounds": rounds}
+    return {
+        "median_ms": 1000 * statistics.median(times),
+        "max_ms": 1000 * max(times),
+        "rounds": rounds,
+    }
 
 
 def warm_rebuild(rounds: int) -> dict:
@@ -175,8 +206,7 @@ def warm_rebuild(rounds: int) -> dict:
     from sipref.incremental import Rebuilder
 
     with tempfile.TemporaryDirectory() as folder:
-        rebuild = Rebuilder(PROJECT / "content", PROJECT / "templates",
-                            Path(folder) / "site", None)
+        rebuild = Rebuilder(PROJECT / "content", PROJECT / "templates", Path(folder) / "site", None)
         rebuild()
         times = []
         for _ in range(rounds):
@@ -208,24 +238,44 @@ def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
 
 def page_weight(site: Path) -> dict:
     """Bytes and gzipped bytes of a code page with what it loads, and of the search index."""
+
     def sizes(paths: list[Path]) -> dict[str, int]:
         raw = sum(p.stat().st_size for p in paths)
         gz = sum(len(gzip.compress(p.read_bytes(), 9, mtime=0)) for p in paths)
         return {"bytes": raw, "gzip_bytes": gz}
 
-    page = [site / "codes/487.html", site / "static/style.css", site / "static/search.js",
-            site / "static/copylink.js", site / "static/favicon.svg"]
-    return {"code_page_with_assets": sizes(page), "first_paint_blocking": sizes(page[:2]),
-            "search_json": sizes([site / "search.json"]),
-            "search_on_first_keystroke": sizes([site / "static/search-engine.js",
-                                                site / "search.json"])}
+    page = [
+        site / "codes/487.html",
+        site / "static/style.css",
+        site / "static/search.js",
+        site / "static/copylink.js",
+        site / "static/favicon.svg",
+    ]
+    return {
+        "code_page_with_assets": sizes(page),
+        "first_paint_blocking": sizes(page[:2]),
+        "search_json": sizes([site / "search.json"]),
+        "search_on_first_keystroke": sizes(
+            [site / "static/search-engine.js", site / "search.json"]
+        ),
+    }
 
 
-SEARCH_QUERIES = ["487", "48", "busy here", "request terminated", "unauthorised",
-                  "SIP/2.0 503 Service Unavailable", "temporarily unavailable", "hang up",
-                  'Reason: Q.850;cause=16;text="Normal call clearing"', "AST_CAUSE_NO_ANSWER",
-                  'Warning: 399 sbc "Media timeout"', "X-Asterisk-HangupCauseCode: 58",
-                  "Min-Expires: 3600"]
+SEARCH_QUERIES = [
+    "487",
+    "48",
+    "busy here",
+    "request terminated",
+    "unauthorised",
+    "SIP/2.0 503 Service Unavailable",
+    "temporarily unavailable",
+    "hang up",
+    'Reason: Q.850;cause=16;text="Normal call clearing"',
+    "AST_CAUSE_NO_ANSWER",
+    'Warning: 399 sbc "Media timeout"',
+    "X-Asterisk-HangupCauseCode: 58",
+    "Min-Expires: 3600",
+]
 
 SEARCH_SCRIPT = """([entries, size, queries]) => {
   let pool = entries;
@@ -256,15 +306,16 @@ def search_speed(site: Path) -> list[dict]:
 
     entries = json.loads((site / "search.json").read_text())["entries"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(),
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         # add_script_tag injects the engine inline, which every page's CSP would block
         page = browser.new_page(bypass_csp=True)
         page.goto((site / "index.html").as_uri())
         page.add_script_tag(path=str(site / "static" / "search-engine.js"))
         page.wait_for_function("typeof search === 'function'")
-        results = [page.evaluate(SEARCH_SCRIPT, [entries, size, SEARCH_QUERIES])
-                   for size in (len(entries), 600, 10_000)]
+        results = [
+            page.evaluate(SEARCH_SCRIPT, [entries, size, SEARCH_QUERIES])
+            for size in (len(entries), 600, 10_000)
+        ]
         browser.close()
     return results
 
@@ -276,16 +327,21 @@ def main() -> int:
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     results["real_site"] = cold_build(PROJECT / "content", args.runs)
     with tempfile.TemporaryDirectory() as folder:
-        results["all_600_codes"] = cold_build(synthetic_content(Path(folder) / "content"),
-                                              max(3, args.runs // 2))
+        results["all_600_codes"] = cold_build(
+            synthetic_content(Path(folder) / "content"), max(3, args.runs // 2)
+        )
     results["rebuild_while_editing"] = rebuild_while_editing(args.runs)
     results["no_change_rebuild"] = warm_rebuild(args.runs)
     with tempfile.TemporaryDirectory() as folder:
         site, dist = Path(folder) / "site", Path(folder) / "dist"
-        subprocess.run([PYTHON, str(PROJECT / "build.py"), "--out", str(site)], check=True,
-                       capture_output=True)
-        subprocess.run([PYTHON, str(PROJECT / "build.py"), "bundle", "--dist", str(dist)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [PYTHON, str(PROJECT / "build.py"), "--out", str(site)], check=True, capture_output=True
+        )
+        subprocess.run(
+            [PYTHON, str(PROJECT / "build.py"), "bundle", "--dist", str(dist)],
+            check=True,
+            capture_output=True,
+        )
         results["page_weight"] = page_weight(site)
         [bundle] = dist.glob("*.zip")
         results["page_weight"]["offline_zip_bytes"] = bundle.stat().st_size
@@ -301,38 +357,75 @@ def print_table(r: dict) -> None:
     real, big = r["real_site"], r["all_600_codes"]
     weight = r["page_weight"]
     rows = [
-        ("cold build, real site (median wall)", f"{real['build']['wall_s'] * 1000:.0f} ms",
-         f"{real['pages']} pages, CPU {real['build']['cpu_s'] * 1000:.0f} ms"),
-        ("import floor (jinja2, yaml, markdown)", f"{real['floor']['wall_s'] * 1000:.0f} ms",
-         f"peak {real['floor']['peak_mb']:.1f} MB"),
+        (
+            "cold build, real site (median wall)",
+            f"{real['build']['wall_s'] * 1000:.0f} ms",
+            f"{real['pages']} pages, CPU {real['build']['cpu_s'] * 1000:.0f} ms",
+        ),
+        (
+            "import floor (jinja2, yaml, markdown)",
+            f"{real['floor']['wall_s'] * 1000:.0f} ms",
+            f"peak {real['floor']['peak_mb']:.1f} MB",
+        ),
         ("build / floor", f"{real['ratio']:.2f} x", "target under 3 x"),
-        ("first build (new output folder, no template cache)",
-         f"{real['first_build']['wall_s'] * 1000:.0f} ms", "real site"),
-        ("peak memory, real site", f"{real['build']['peak_mb']:.1f} MB",
-         f"with workers: PSS {real['build']['pss_sum_mb']:.1f} MB, RSS "
-         f"{real['build']['rss_sum_mb']:.1f} MB; target under 60 MB"),
-        ("cold build, 600 codes", f"{big['build']['wall_s'] * 1000:.0f} ms",
-         f"{big['per_page_ms']:.2f} ms per page, CPU {big['build']['cpu_s'] * 1000:.0f} ms, "
-         "target under 2 s"),
-        ("peak memory, 600 codes", f"{big['build']['peak_mb']:.1f} MB",
-         f"with workers: PSS {big['build']['pss_sum_mb']:.1f} MB, RSS "
-         f"{big['build']['rss_sum_mb']:.1f} MB; target under 100 MB"),
-        ("save to page on disk (serve)", f"{r['rebuild_while_editing']['median_ms']:.0f} ms",
-         f"max {r['rebuild_while_editing']['max_ms']:.0f} ms, target under 50 ms"),
+        (
+            "first build (new output folder, no template cache)",
+            f"{real['first_build']['wall_s'] * 1000:.0f} ms",
+            "real site",
+        ),
+        (
+            "peak memory, real site",
+            f"{real['build']['peak_mb']:.1f} MB",
+            f"with workers: PSS {real['build']['pss_sum_mb']:.1f} MB, RSS "
+            f"{real['build']['rss_sum_mb']:.1f} MB; target under 60 MB",
+        ),
+        (
+            "cold build, 600 codes",
+            f"{big['build']['wall_s'] * 1000:.0f} ms",
+            f"{big['per_page_ms']:.2f} ms per page, CPU {big['build']['cpu_s'] * 1000:.0f} ms, "
+            "target under 2 s",
+        ),
+        (
+            "peak memory, 600 codes",
+            f"{big['build']['peak_mb']:.1f} MB",
+            f"with workers: PSS {big['build']['pss_sum_mb']:.1f} MB, RSS "
+            f"{big['build']['rss_sum_mb']:.1f} MB; target under 100 MB",
+        ),
+        (
+            "save to page on disk (serve)",
+            f"{r['rebuild_while_editing']['median_ms']:.0f} ms",
+            f"max {r['rebuild_while_editing']['max_ms']:.0f} ms, target under 50 ms",
+        ),
         ("no-change rebuild (serve, warm)", f"{r['no_change_rebuild']['median_ms']:.0f} ms", ""),
-        ("code page + CSS + JS", f"{weight['code_page_with_assets']['bytes']:,} B",
-         f"{weight['code_page_with_assets']['gzip_bytes']:,} B gzipped, target under 12 KB"),
-        ("search.json", f"{weight['search_json']['bytes']:,} B",
-         f"{weight['search_json']['gzip_bytes']:,} B gzipped, target under 30 KB"),
-        ("loaded on the first keystroke (engine + index)",
-         f"{weight['search_on_first_keystroke']['bytes']:,} B",
-         f"{weight['search_on_first_keystroke']['gzip_bytes']:,} B gzipped"),
-        ("offline zip", f"{weight['offline_zip_bytes']:,} B",
-         f"{weight['offline_zip_files']} files"),
+        (
+            "code page + CSS + JS",
+            f"{weight['code_page_with_assets']['bytes']:,} B",
+            f"{weight['code_page_with_assets']['gzip_bytes']:,} B gzipped, target under 12 KB",
+        ),
+        (
+            "search.json",
+            f"{weight['search_json']['bytes']:,} B",
+            f"{weight['search_json']['gzip_bytes']:,} B gzipped, target under 30 KB",
+        ),
+        (
+            "loaded on the first keystroke (engine + index)",
+            f"{weight['search_on_first_keystroke']['bytes']:,} B",
+            f"{weight['search_on_first_keystroke']['gzip_bytes']:,} B gzipped",
+        ),
+        (
+            "offline zip",
+            f"{weight['offline_zip_bytes']:,} B",
+            f"{weight['offline_zip_files']} files",
+        ),
     ]
-    rows += [(f"search, {s['entries']:,} entries (median per keystroke)",
-              f"{s['median_ms']:.3f} ms", f"p95 {s['p95_ms']:.3f} ms, max {s['max_ms']:.3f} ms")
-             for s in r["search"]]
+    rows += [
+        (
+            f"search, {s['entries']:,} entries (median per keystroke)",
+            f"{s['median_ms']:.3f} ms",
+            f"p95 {s['p95_ms']:.3f} ms, max {s['max_ms']:.3f} ms",
+        )
+        for s in r["search"]
+    ]
     width = max(len(row[0]) for row in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>12}  {note}")

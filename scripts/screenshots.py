@@ -32,8 +32,9 @@ def main() -> int:
             return 1
         page_url = (site / "codes" / "487.html").as_uri()
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(),
-                                                 args=CHROMIUM_ARGS, headless=True)
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+            )
             for name, (viewport, scheme) in SHOTS.items():
                 context = browser.new_context(viewport=viewport, color_scheme=scheme)
                 page = context.new_page()

@@ -26,10 +26,12 @@ def zip_timestamp(epoch: str | None) -> tuple[int, int, int, int, int, int]:
     seconds = int(epoch) if re.fullmatch(r"[0-9]{1,12}", epoch, re.ASCII) else None
     if seconds is None or not FIRST_ZIP_SECOND <= seconds <= LAST_ZIP_SECOND:
         shown = json.dumps(epoch if len(epoch) <= 40 else epoch[:40] + "…", ensure_ascii=False)
-        raise BuildError(f"SOURCE_DATE_EPOCH: must be a whole number of seconds since 1970 "
-                         f"from {FIRST_ZIP_SECOND} (1980-01-01) to {LAST_ZIP_SECOND} "
-                         f"(2107-12-31), the dates a zip can hold, found {shown}; fix it or "
-                         "unset it")
+        raise BuildError(
+            f"SOURCE_DATE_EPOCH: must be a whole number of seconds since 1970 "
+            f"from {FIRST_ZIP_SECOND} (1980-01-01) to {LAST_ZIP_SECOND} "
+            f"(2107-12-31), the dates a zip can hold, found {shown}; fix it or "
+            "unset it"
+        )
     return time.gmtime(seconds)[:6]
 
 
@@ -41,8 +43,13 @@ def check_dist(dist: Path) -> None:
         raise BuildError(describe_os_error(err, dist, "choose another --dist")) from None
 
 
-def write_bundle(pages: dict[str, bytes], static_dir: Path, zip_path: Path, folder: str,
-                 stamp: tuple[int, int, int, int, int, int] = ZIP_EPOCH) -> int:
+def write_bundle(
+    pages: dict[str, bytes],
+    static_dir: Path,
+    zip_path: Path,
+    folder: str,
+    stamp: tuple[int, int, int, int, int, int] = ZIP_EPOCH,
+) -> int:
     """Write pages and static files into zip_path under folder/, every file dated stamp;
     return the number of files. On any failure, nothing is left but the previous zip."""
     partial = zip_path.with_name(zip_path.name + ".partial")
@@ -64,8 +71,9 @@ def write_bundle(pages: dict[str, bytes], static_dir: Path, zip_path: Path, fold
     return len(files)
 
 
-def write_zip(files: dict[str, bytes], path: Path, folder: str,
-              stamp: tuple[int, int, int, int, int, int]) -> None:
+def write_zip(
+    files: dict[str, bytes], path: Path, folder: str, stamp: tuple[int, int, int, int, int, int]
+) -> None:
     """Write files into a new zip at path under folder/, sorted, all dated stamp."""
     with zipfile.ZipFile(path, "w") as archive:
         for name in sorted(files):

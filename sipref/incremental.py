@@ -33,8 +33,10 @@ class Memo:
     def run(self, function: Callable[[Any], Any], jobs: Sequence[tuple]) -> list[Any]:
         """Return [function(job) for job in jobs], reusing the results of unchanged jobs."""
         kept = self.kept
-        results = [kept[job[0]][1] if job[0] in kept and kept[job[0]][0] == job else function(job)
-                   for job in jobs]
+        results = [
+            kept[job[0]][1] if job[0] in kept and kept[job[0]][0] == job else function(job)
+            for job in jobs
+        ]
         self.kept = {job[0]: (job, result) for job, result in zip(jobs, results, strict=True)}
         return results
 
@@ -62,20 +64,27 @@ class Rebuilder:
         started = time.perf_counter()
         try:
             templates = self.templates.resolve()
-            if self.env is None or changed is None or any(
-                    path.resolve().is_relative_to(templates) for path in changed):
+            if (
+                self.env is None
+                or changed is None
+                or any(path.resolve().is_relative_to(templates) for path in changed)
+            ):
                 # A page job cannot show its templates: a changed base template changes
                 # every page, so rendering starts afresh.
                 self.env = make_env(self.templates)
                 self.pages.clear()
-            site = make_site(self.content, self.env, self.base_url, run_files=self.files.run,
-                             run_pages=self.pages.run)
+            site = make_site(
+                self.content,
+                self.env,
+                self.base_url,
+                run_files=self.files.run,
+                run_pages=self.pages.run,
+            )
             if self.written is None:
                 remove_leftovers(self.out.resolve())
                 written = write_site(site.files, self.templates / "static", self.out)
             else:
-                written = update_site(site.files, self.templates / "static", self.out,
-                                      self.written)
+                written = update_site(site.files, self.templates / "static", self.out, self.written)
         except BuildError as err:
             print(err, file=sys.stderr)
             return 1
@@ -84,6 +93,8 @@ class Rebuilder:
             raise
         self.written = site.files
         elapsed = 1000 * (time.perf_counter() - started)
-        print(f"{display_path(self.out)}: {written} files written in {elapsed:.0f} ms",
-              file=sys.stderr)
+        print(
+            f"{display_path(self.out)}: {written} files written in {elapsed:.0f} ms",
+            file=sys.stderr,
+        )
         return 0

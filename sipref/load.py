@@ -36,7 +36,8 @@ REFUSED_CHARACTER = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
     "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
     "\ud800-\udfff\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 # The same, plus the tab and newline a message must not print raw either.
 UNPRINTABLE = re.compile(f"{REFUSED_CHARACTER.pattern[:-1]}\t\n]")
 
@@ -63,9 +64,13 @@ def character_name(character: str) -> str:
 # Read: a file's bytes, refusing anything that is not a regular file of a sane size
 # ---------------------------------------------------------------------------------------------
 
-FILE_TYPES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-              (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-              (stat.S_ISSOCK, "a socket"))
+FILE_TYPES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def file_type_problem(mode: int) -> str | None:
@@ -131,13 +136,15 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:
             raise yaml.constructor.ConstructorError(
-                None, None, "anchors and aliases (&name, *name) are not allowed; "
-                "write the value out in full", node.start_mark)
+                None,
+                None,
+                "anchors and aliases (&name, *name) are not allowed; write the value out in full",
+                node.start_mark,
+            )
         try:
             return super().construct_object(node, deep)
         except (ValueError, TypeError, OverflowError) as err:
-            raise UnusableValue(None, None, unconstructable(node, err), node.start_mark) \
-                from None
+            raise UnusableValue(None, None, unconstructable(node, err), node.start_mark) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[Any] = set()
@@ -145,13 +152,20 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             if not isinstance(key_node, yaml.ScalarNode):
                 kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
                 raise UnusableValue(
-                    None, None, f"a key must be a plain name, found {kind} used as a key; "
-                    "write the key as one word", key_node.start_mark)
+                    None,
+                    None,
+                    f"a key must be a plain name, found {kind} used as a key; "
+                    "write the key as one word",
+                    key_node.start_mark,
+                )
             key = key_node.value
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key '{escaped(key[:SHOWN_LENGTH])}'; keep one of them",
-                    key_node.start_mark)
+                    None,
+                    None,
+                    f"duplicate key '{escaped(key[:SHOWN_LENGTH])}'; keep one of them",
+                    key_node.start_mark,
+                )
             seen.add(key)
         return super().construct_mapping(node, deep)
 
@@ -165,8 +179,10 @@ def unconstructable(node: yaml.Node, err: Exception) -> str:
     tag = node.tag.rsplit(":", 1)[-1]
     if "integer string conversion" in str(err):
         digits = sum(c.isdigit() for c in node.value) if isinstance(node.value, str) else 0
-        return (f"the number has {digits:,} digits, more than the "
-                f"{sys.get_int_max_str_digits():,} Python reads; write a smaller number")
+        return (
+            f"the number has {digits:,} digits, more than the "
+            f"{sys.get_int_max_str_digits():,} Python reads; write a smaller number"
+        )
     if tag == "timestamp":
         return f"{found} is not a real date ({err}); write a date that exists, as YYYY-MM-DD"
     if tag in ("int", "float"):
@@ -183,17 +199,29 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(shown, 1, unreadable or "cannot be read")]
     if len(data) > MAX_FILE_BYTES:
         size = max(os.stat(path).st_size, len(data))
-        return None, [Problem(shown, 1, f"file is {size:,} bytes, more than the "
-                              f"{MAX_FILE_BYTES // 1024} KB limit; split or shorten it")]
+        return None, [
+            Problem(
+                shown,
+                1,
+                f"file is {size:,} bytes, more than the "
+                f"{MAX_FILE_BYTES // 1024} KB limit; split or shorten it",
+            )
+        ]
     if data.startswith(b"\xef\xbb\xbf"):
-        return None, [Problem(shown, 1, "file starts with a byte-order mark; "
-                              "save it as UTF-8 without BOM")]
+        return None, [
+            Problem(shown, 1, "file starts with a byte-order mark; save it as UTF-8 without BOM")
+        ]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        return None, [Problem(shown, line, f"not valid UTF-8 (byte 0x{data[err.start]:02x}); "
-                              "save the file as UTF-8")]
+        return None, [
+            Problem(
+                shown,
+                line,
+                f"not valid UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8",
+            )
+        ]
     try:
         document = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is safe
     except yaml.MarkedYAMLError as err:
@@ -206,16 +234,21 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     except yaml.reader.ReaderError as err:  # a character YAML itself refuses, such as ESC
         line = text[: err.position].count("\n") + 1
         character = chr(err.character) if isinstance(err.character, int) else err.character
-        return None, [Problem(shown, line, f"contains {character_name(character)}, which YAML "
-                              "does not allow; delete it")]
+        return None, [
+            Problem(
+                shown,
+                line,
+                f"contains {character_name(character)}, which YAML does not allow; delete it",
+            )
+        ]
     except yaml.YAMLError as err:
         return None, [Problem(shown, 1, f"invalid YAML: {escaped(str(err))}; fix the syntax")]
     except RecursionError:
-        return None, [Problem(shown, 1, "invalid YAML: nested too deeply; flatten the "
-                              "structure")]
+        return None, [Problem(shown, 1, "invalid YAML: nested too deeply; flatten the structure")]
     if document is None:
-        return None, [Problem(shown, 1, "file is empty; add the required fields "
-                              "(see content/README.md)")]
+        return None, [
+            Problem(shown, 1, "file is empty; add the required fields (see content/README.md)")
+        ]
     refused = refused_characters(path, document)
     return (None, refused) if refused else (document, [])
 
@@ -226,10 +259,14 @@ def refused_characters(path: Path, document: Any) -> list[Problem]:
     problems = []
     for keys, text in texts_in(document):
         if found := REFUSED_CHARACTER.search(text):
-            problems.append(Problem(
-                display_path(path), line_of(path, keys),
-                f"{field_label(keys)} contains {character_name(found.group(0))}, an invisible "
-                "control or formatting character; delete it (retype the text around it)"))
+            problems.append(
+                Problem(
+                    display_path(path),
+                    line_of(path, keys),
+                    f"{field_label(keys)} contains {character_name(found.group(0))}, an invisible "
+                    "control or formatting character; delete it (retype the text around it)",
+                )
+            )
     return problems
 
 
@@ -315,8 +352,9 @@ def line_tree(text: str) -> LineNode:
     return root
 
 
-def place_node(root: LineNode, stack: list[list[Any]], event: yaml.NodeEvent,
-               line: int) -> LineNode:
+def place_node(
+    root: LineNode, stack: list[list[Any]], event: yaml.NodeEvent, line: int
+) -> LineNode:
     """Return the LineNode for a node event, attached where it sits in its parent."""
     is_mapping = isinstance(event, yaml.MappingStartEvent)
     if not stack:
@@ -359,8 +397,11 @@ def line_of(path: Path, keys: tuple[str | int, ...]) -> int:
         return 1
     node = cached_line_tree(path, (status.st_ino, status.st_mtime_ns, status.st_size))
     for key in keys:
-        child = node.children.get(str(key) if node.is_mapping else key) \
-            if node.is_mapping or isinstance(key, int) else None
+        child = (
+            node.children.get(str(key) if node.is_mapping else key)
+            if node.is_mapping or isinstance(key, int)
+            else None
+        )
         if child is None:
             break
         node = child
@@ -379,26 +420,43 @@ def find_code_files(codes_dir: Path) -> list[Problem | Path]:
     """Return, in file order, what codes_dir holds: a code file's path, or a Problem for a
     file that is not named like one or a folder that is."""
     if not codes_dir.is_dir():
-        return [Problem(display_path(codes_dir), 1, "missing folder codes/; add one YAML file "
-                        "per response code")]
+        return [
+            Problem(
+                display_path(codes_dir),
+                1,
+                "missing folder codes/; add one YAML file per response code",
+            )
+        ]
     try:
         paths = sorted(codes_dir.iterdir())
     except OSError as err:
-        return [Problem(display_path(codes_dir), 1, f"cannot list the folder ({err.strerror}); "
-                        "make it readable")]
+        return [
+            Problem(
+                display_path(codes_dir),
+                1,
+                f"cannot list the folder ({err.strerror}); make it readable",
+            )
+        ]
     found: list[Problem | Path] = []
     for path in paths:
         shown = escaped(display_path(path))  # a file name can hold a terminal escape
         if path.is_dir():
             if CODE_FILE.match(path.name):
-                found.append(Problem(shown, 1, "is a folder, not a code file; remove it or "
-                                     "rename it"))
+                found.append(
+                    Problem(shown, 1, "is a folder, not a code file; remove it or rename it")
+                )
             continue  # other folders (an editor's, a backup) are not content
         if path.name.startswith(".") and path.suffix != ".yaml":
             continue  # editor swap files and the like
         if not CODE_FILE.match(path.name):
-            found.append(Problem(shown, 1, f"file name '{escaped(path.name)}' is not a "
-                                 "code file; name it <code>.yaml, e.g. 487.yaml"))
+            found.append(
+                Problem(
+                    shown,
+                    1,
+                    f"file name '{escaped(path.name)}' is not a "
+                    "code file; name it <code>.yaml, e.g. 487.yaml",
+                )
+            )
             continue
         found.append(path)
     return found
@@ -412,17 +470,28 @@ def find_guide_files(guides_dir: Path) -> list[Problem | Path]:
     try:
         paths = sorted(guides_dir.iterdir())
     except OSError as err:
-        return [Problem(display_path(guides_dir), 1, f"cannot list the folder ({err.strerror}); "
-                        "make it readable")]
+        return [
+            Problem(
+                display_path(guides_dir),
+                1,
+                f"cannot list the folder ({err.strerror}); make it readable",
+            )
+        ]
     found: list[Problem | Path] = []
     for path in paths:
         if path.is_dir() or (path.name.startswith(".") and path.suffix != ".yaml"):
             continue  # an editor's folder or swap file
         if not GUIDE_FILE.match(path.name):
-            found.append(Problem(escaped(display_path(path)), 1, f"file name "
-                                 f"'{escaped(path.name)}' is not a guide file; name it "
-                                 "<slug>.yaml in lowercase letters, digits and hyphens, e.g. "
-                                 "declining.yaml"))
+            found.append(
+                Problem(
+                    escaped(display_path(path)),
+                    1,
+                    f"file name "
+                    f"'{escaped(path.name)}' is not a guide file; name it "
+                    "<slug>.yaml in lowercase letters, digits and hyphens, e.g. "
+                    "declining.yaml",
+                )
+            )
             continue
         found.append(path)
     return found

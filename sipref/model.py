@@ -25,10 +25,21 @@ NEXT_ACTIONS = {
 }
 # Methods a code page may explain separately, by anchor (codes/481.html#bye), with their names.
 METHODS = {
-    "invite": "INVITE", "re-invite": "re-INVITE", "ack": "ACK", "bye": "BYE",
-    "cancel": "CANCEL", "register": "REGISTER", "options": "OPTIONS", "info": "INFO",
-    "prack": "PRACK", "subscribe": "SUBSCRIBE", "notify": "NOTIFY", "update": "UPDATE",
-    "message": "MESSAGE", "refer": "REFER", "publish": "PUBLISH",
+    "invite": "INVITE",
+    "re-invite": "re-INVITE",
+    "ack": "ACK",
+    "bye": "BYE",
+    "cancel": "CANCEL",
+    "register": "REGISTER",
+    "options": "OPTIONS",
+    "info": "INFO",
+    "prack": "PRACK",
+    "subscribe": "SUBSCRIBE",
+    "notify": "NOTIFY",
+    "update": "UPDATE",
+    "message": "MESSAGE",
+    "refer": "REFER",
+    "publish": "PUBLISH",
 }
 
 
@@ -70,13 +81,16 @@ class Reference:
 RFC_MENTION = re.compile(
     r"\bRFC\s?(?P<rfc>\d{3,5})(?:,?\s?(?:§|[Ss]ection\s)\s?(?P<section>(?:\d+|[A-Z])(?:\.\d+)*))?"
     r"|rfc-editor\.org/rfc/rfc(?P<linked>\d+)(?:\.\w+)?(?:#section-(?P<anchor>(?:\d+|[A-Z])(?:\.\d+)*))?"
-    r"|datatracker\.ietf\.org/doc/html/rfc(?P<tracked>\d+)")
+    r"|datatracker\.ietf\.org/doc/html/rfc(?P<tracked>\d+)"
+)
 
 
 def references_in(text: str) -> list[Reference]:
     """Return every RFC a text cites, by name or by link, with the section where it says one."""
-    return [Reference(int(m["rfc"] or m["linked"] or m["tracked"]),
-                      m["section"] or m["anchor"]) for m in RFC_MENTION.finditer(text)]
+    return [
+        Reference(int(m["rfc"] or m["linked"] or m["tracked"]), m["section"] or m["anchor"])
+        for m in RFC_MENTION.finditer(text)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +119,20 @@ class Related:
     note: str
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +151,10 @@ class Checked:
             sections = by_rfc.setdefault(reference.rfc, [])
             if reference.section and f"§{reference.section}" not in sections:
                 sections.append(f"§{reference.section}")
-        parts = [" ".join([f"RFC {rfc}", ", ".join(sections)]).strip()
-                 for rfc, sections in by_rfc.items()]
+        parts = [
+            " ".join([f"RFC {rfc}", ", ".join(sections)]).strip()
+            for rfc, sections in by_rfc.items()
+        ]
         parts += list(self.sources)
         listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         year, month = self.month.split("-")
@@ -197,14 +225,20 @@ class Code:
         found += [(("references", i), ref) for i, ref in enumerate(self.references)]
         found += [(("headers", i), h.reference) for i, h in enumerate(self.headers)]
         texts: list[tuple[tuple[str | int, ...], str]] = [
-            (("summary",), self.summary), (("description",), self.description.markdown),
-            (("sent_by",), self.sent_by.markdown), (("what_to_do",), self.what_to_do.markdown)]
+            (("summary",), self.summary),
+            (("description",), self.description.markdown),
+            (("sent_by",), self.sent_by.markdown),
+            (("what_to_do",), self.what_to_do.markdown),
+        ]
         texts += [(("causes", i), cause.markdown) for i, cause in enumerate(self.causes)]
-        texts += [(("methods", i, "meaning"), m.meaning.markdown)
-                  for i, m in enumerate(self.methods)]
+        texts += [
+            (("methods", i, "meaning"), m.meaning.markdown) for i, m in enumerate(self.methods)
+        ]
         if self.next_step:
-            found += [(("next_step", "references", i), ref)
-                      for i, ref in enumerate(self.next_step.references)]
+            found += [
+                (("next_step", "references", i), ref)
+                for i, ref in enumerate(self.next_step.references)
+            ]
             texts.append((("next_step", "rule"), self.next_step.rule.markdown))
         texts += [(("headers", i, "note"), h.note) for i, h in enumerate(self.headers)]
         texts += [(("related", i, "note"), r.note) for i, r in enumerate(self.related)]
@@ -280,13 +314,20 @@ class Guide:
     def cited(self) -> tuple[tuple[tuple[str | int, ...], Reference], ...]:
         """Every RFC citation in this file, with the field it stands in."""
         texts: list[tuple[tuple[str | int, ...], str]] = [
-            (("summary",), self.summary), (("intro",), self.intro.markdown)]
-        texts += [(("codes", i, field), getattr(row, field)) for i, row in enumerate(self.rows)
-                  for field in ("sent_by", "tells_caller")]
-        texts += [(("sections", i, "text"), part.text.markdown)
-                  for i, part in enumerate(self.sections)]
-        texts += [(("which_to_send", i), step.markdown)
-                  for i, step in enumerate(self.which_to_send)]
+            (("summary",), self.summary),
+            (("intro",), self.intro.markdown),
+        ]
+        texts += [
+            (("codes", i, field), getattr(row, field))
+            for i, row in enumerate(self.rows)
+            for field in ("sent_by", "tells_caller")
+        ]
+        texts += [
+            (("sections", i, "text"), part.text.markdown) for i, part in enumerate(self.sections)
+        ]
+        texts += [
+            (("which_to_send", i), step.markdown) for i, step in enumerate(self.which_to_send)
+        ]
         found = [(keys, ref) for keys, text in texts for ref in references_in(text)]
         if self.checked:
             found += [(("checked",), ref) for ref in self.checked.references]
@@ -557,5 +598,3 @@ def display_path(path: Path) -> str:
     absolute = Path(os.path.abspath(path))
     cwd = Path.cwd()
     return str(absolute.relative_to(cwd)) if absolute.is_relative_to(cwd) else str(absolute)
-
-

@@ -52,8 +52,9 @@ class WorkerFailed(Exception):
     """A forked worker raised an exception that could not be sent back as it was."""
 
 
-def map_forked(function: Callable[[Item], Result], items: Sequence[Item],
-               processes: int) -> list[Result]:
+def map_forked(
+    function: Callable[[Item], Result], items: Sequence[Item], processes: int
+) -> list[Result]:
     """Return [function(item) for item in items], shared among up to `processes` processes.
 
     The results are in the order of items whatever the number of processes, so the output
@@ -74,8 +75,11 @@ def map_forked(function: Callable[[Item], Result], items: Sequence[Item],
         # Always collect every child, so none is left behind when this process fails.
         replies = [collect_worker(pid, reply) for pid, reply in children]
     outcomes = [own, *replies]
-    failures = [(position * processes + start, value)
-                for start, (succeeded, value, position) in enumerate(outcomes) if not succeeded]
+    failures = [
+        (position * processes + start, value)
+        for start, (succeeded, value, position) in enumerate(outcomes)
+        if not succeeded
+    ]
     if failures:
         raise min(failures, key=lambda failure: failure[0])[1]
     results = [value for _, value, _ in outcomes]
@@ -142,6 +146,9 @@ def collect_worker(pid: int, reply: int) -> Outcome:
             outcome = None
     _, status = os.waitpid(pid, 0)
     if outcome is None:
-        return False, WorkerFailed(f"a build worker stopped without a result "
-                                   f"(wait status {status})"), 0
+        return (
+            False,
+            WorkerFailed(f"a build worker stopped without a result (wait status {status})"),
+            0,
+        )
     return outcome

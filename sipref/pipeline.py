@@ -26,9 +26,15 @@ class Site:
     files: dict[str, bytes]
 
 
-def make_site(content_dir: Path, templates: Path | jinja2.Environment, base_url: str | None,
-              *, offline: bool = False, run_files: Runner = run_here,
-              run_pages: Runner = run_here) -> Site:
+def make_site(
+    content_dir: Path,
+    templates: Path | jinja2.Environment,
+    base_url: str | None,
+    *,
+    offline: bool = False,
+    run_files: Runner = run_here,
+    run_pages: Runner = run_here,
+) -> Site:
     """Return the site built from content_dir with templates (a folder, or the environment
     made from one); raise BuildError on a mistake in either, before anything is written.
 

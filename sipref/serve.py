@@ -59,8 +59,9 @@ def site_file(root: str, url_path: str) -> str | None:
     for candidate in candidates:
         try:
             real = os.path.realpath(candidate)
-            if os.path.commonpath([real, real_root]) == real_root and \
-                    stat.S_ISREG(os.stat(real).st_mode):
+            if os.path.commonpath([real, real_root]) == real_root and stat.S_ISREG(
+                os.stat(real).st_mode
+            ):
                 return real
         except (OSError, ValueError):
             continue
@@ -127,8 +128,7 @@ class HostLikeHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
         return None
 
-    def send_error(self, code: int, message: str | None = None,
-                   explain: str | None = None) -> None:
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code == HTTPStatus.REQUEST_URI_TOO_LONG:
             self.discard_request()
         super().send_error(code, message, explain)
@@ -149,8 +149,7 @@ class HostLikeHandler(http.server.SimpleHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         command = getattr(self, "command", None) or "-"
         status = code.value if isinstance(code, HTTPStatus) else code
-        sys.stderr.write(f"{printable(command)} {printable(self.url_path()) or '-'} -> "
-                         f"{status}\n")
+        sys.stderr.write(f"{printable(command)} {printable(self.url_path()) or '-'} -> {status}\n")
 
     def log_error(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # the status line log_request writes for the same answer says enough
@@ -165,8 +164,9 @@ class HostLikeServer(http.server.ThreadingHTTPServer):
         error = sys.exc_info()[1]
         if isinstance(error, ConnectionError | TimeoutError):
             return  # the client went away: nothing to fix here
-        sys.stderr.write(f"serve: a request failed: {type(error).__name__}: "
-                         f"{printable(str(error))}\n")
+        sys.stderr.write(
+            f"serve: a request failed: {type(error).__name__}: {printable(str(error))}\n"
+        )
 
 
 def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
@@ -193,8 +193,13 @@ def snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
 Rebuild = Callable[[set[Path] | None], object]  # called with the paths that changed
 
 
-def watch(folders: list[Path], rebuild: Rebuild, stop: threading.Event,
-          interval: float = 0.1, seen: dict[Path, tuple[int, int]] | None = None) -> None:
+def watch(
+    folders: list[Path],
+    rebuild: Rebuild,
+    stop: threading.Event,
+    interval: float = 0.1,
+    seen: dict[Path, tuple[int, int]] | None = None,
+) -> None:
     """Call rebuild with the paths added, removed or changed under folders (since seen),
     looking every interval seconds: a look at the real content takes about 3 ms, so ten a
     second cost under 3 % of a CPU and a save is seen within a tenth of a second.
@@ -222,15 +227,18 @@ def unexpected_failure(error: BaseException) -> str:
     """Return one line on a rebuild that raised: where, what, and that serving goes on."""
     frames = traceback.extract_tb(error.__traceback__)
     where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}: " if frames else ""
-    return (f"{where}rebuild failed: {type(error).__name__}: {printable(str(error))}; "
-            "the last good site is still served, and the next save rebuilds")
+    return (
+        f"{where}rebuild failed: {type(error).__name__}: {printable(str(error))}; "
+        "the last good site is still served, and the next save rebuilds"
+    )
 
 
 def port_problem(port: int) -> str | None:
     """Return why serve cannot use port, or None; 0 picks any free port."""
     if not 0 <= port <= 65535:
-        return f"serve: --port must be a whole number from 1 to 65535, found {port}; " \
-               "pick another port"
+        return (
+            f"serve: --port must be a whole number from 1 to 65535, found {port}; pick another port"
+        )
     return None
 
 
@@ -249,19 +257,26 @@ def run(out: Path, folders: list[Path], rebuild: Rebuild, port: int) -> int:
     try:
         server = make_server(out, port=port)  # before the build: a busy port fails at once
     except OSError as err:
-        print(f"serve: cannot listen on 127.0.0.1:{port}: {err.strerror or err}; stop the "
-              "program using it or pick another --port", file=sys.stderr)
+        print(
+            f"serve: cannot listen on 127.0.0.1:{port}: {err.strerror or err}; stop the "
+            "program using it or pick another --port",
+            file=sys.stderr,
+        )
         return 1
     stop = threading.Event()
     watcher, interrupted = None, False
     try:
         seen = snapshot(folders)  # before the first build, so an edit during it is not missed
         rebuild_reporting(rebuild)  # a broken first build still serves; the next save retries
-        watcher = threading.Thread(target=watch, args=(folders, rebuild, stop),
-                                   kwargs={"seen": seen}, daemon=True)
+        watcher = threading.Thread(
+            target=watch, args=(folders, rebuild, stop), kwargs={"seen": seen}, daemon=True
+        )
         watcher.start()
-        print(f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/ "
-              "(Ctrl-C to stop); rebuilding on changes", file=sys.stderr)
+        print(
+            f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/ "
+            "(Ctrl-C to stop); rebuilding on changes",
+            file=sys.stderr,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         interrupted = True

@@ -28,17 +28,64 @@ MARKER = ".sipref-site"
 MARKER_TEXT = b"Written by build.py (SIP response codes); the next build replaces this folder.\n"
 
 # The system's own folders: the output may be none of them, contain none, and lie inside none.
-SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
-                "/run", "/sbin", "/sys", "/usr/bin", "/usr/include", "/usr/lib", "/usr/lib32",
-                "/usr/lib64", "/usr/libexec", "/usr/sbin", "/usr/share", "/var/backups",
-                "/var/cache", "/var/lib", "/var/log", "/var/mail", "/var/spool")
+SYSTEM_TREES = (
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/proc",
+    "/run",
+    "/sbin",
+    "/sys",
+    "/usr/bin",
+    "/usr/include",
+    "/usr/lib",
+    "/usr/lib32",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/usr/sbin",
+    "/usr/share",
+    "/var/backups",
+    "/var/cache",
+    "/var/lib",
+    "/var/log",
+    "/var/mail",
+    "/var/spool",
+)
 # Folders that hold other people's folders: the output may lie inside them (/var/www/html,
 # ~/preview) but may not be one of them.
-SHARED_FOLDERS = ("/", "/home", "/media", "/mnt", "/opt", "/root", "/srv", "/tmp", "/usr",
-                  "/usr/local", "/var", "/var/tmp")
+SHARED_FOLDERS = (
+    "/",
+    "/home",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/root",
+    "/srv",
+    "/tmp",
+    "/usr",
+    "/usr/local",
+    "/var",
+    "/var/tmp",
+)
 # The project's own folders, all of them sources: the output lies outside them all.
-PROJECT_SOURCES = ("bench", "content", "schema", "scripts", "sipref", "templates", "tests",
-                   "tools", ".git", ".github", ".venv")
+PROJECT_SOURCES = (
+    "bench",
+    "content",
+    "schema",
+    "scripts",
+    "sipref",
+    "templates",
+    "tests",
+    "tools",
+    ".git",
+    ".github",
+    ".venv",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +101,15 @@ def guarded_folders(reads: Iterable[Path], project: Path) -> list[Guarded]:
     """Return every folder a build must not destroy: what it reads (content, templates), the
     project and its sources, the Python it runs on, the home folder and the system's."""
     guarded = [Guarded(path.resolve(), "a folder the build reads", True) for path in reads]
-    guarded += [Guarded((project / name).resolve(), "a folder of the project", True)
-                for name in PROJECT_SOURCES]
+    guarded += [
+        Guarded((project / name).resolve(), "a folder of the project", True)
+        for name in PROJECT_SOURCES
+    ]
     guarded.append(Guarded(project.resolve(), "the project folder", False))
     guarded.append(Guarded(Path(sys.prefix).resolve(), "the Python environment", True))
     guarded.append(Guarded(Path.home().resolve(), "your home folder", False))
     guarded += [Guarded(Path(path).resolve(), "a system folder", True) for path in SYSTEM_TREES]
-    guarded += [Guarded(Path(path).resolve(), "a system folder", False)
-                for path in SHARED_FOLDERS]
+    guarded += [Guarded(Path(path).resolve(), "a system folder", False) for path in SHARED_FOLDERS]
     return guarded
 
 
@@ -71,8 +119,9 @@ def guard_problems(out: Path, guards: list[Guarded]) -> Iterator[str]:
     shown = lambda guard: f"{guard.what} ({display_path(guard.path)})"  # noqa: E731
     yield from (f"it is {shown(g)}" for g in guards if out == g.path)
     yield from (f"it contains {shown(g)}" for g in guards if g.path.is_relative_to(out))
-    yield from (f"it lies inside {shown(g)}" for g in guards
-                if g.deep and out.is_relative_to(g.path))
+    yield from (
+        f"it lies inside {shown(g)}" for g in guards if g.deep and out.is_relative_to(g.path)
+    )
 
 
 def check_output_dir(out: Path, reads: Iterable[Path], project: Path) -> None:
@@ -80,8 +129,10 @@ def check_output_dir(out: Path, reads: Iterable[Path], project: Path) -> None:
     one that cannot be a folder: a file, or below a file."""
     out = out.resolve()
     for problem in guard_problems(out, guarded_folders(reads, project)):
-        raise BuildError(f"{display_path(out)}: refusing to build into this folder, "
-                         f"{problem}; choose another --out")
+        raise BuildError(
+            f"{display_path(out)}: refusing to build into this folder, "
+            f"{problem}; choose another --out"
+        )
     try:
         check_can_be_folder(out, "--out")
     except OSError as err:
@@ -98,10 +149,13 @@ def check_can_be_folder(path: Path, option: str) -> None:
         if stat.S_ISDIR(status.st_mode):
             return
         if folder == path:
-            raise BuildError(f"{display_path(path)}: exists and is not a folder; "
-                             f"choose another {option}")
-        raise BuildError(f"{display_path(path)}: cannot create this folder, "
-                         f"{display_path(folder)} is a file; choose another {option}")
+            raise BuildError(
+                f"{display_path(path)}: exists and is not a folder; choose another {option}"
+            )
+        raise BuildError(
+            f"{display_path(path)}: cannot create this folder, "
+            f"{display_path(folder)} is a file; choose another {option}"
+        )
 
 
 def check_ours(out: Path) -> None:
@@ -111,9 +165,11 @@ def check_ours(out: Path) -> None:
     except FileNotFoundError:
         return
     if names and not is_regular_file(out / MARKER):
-        raise BuildError(f"{display_path(out)}: refusing to replace this folder, it holds files "
-                         f"no build wrote (it has no {MARKER} file); empty or delete it, or "
-                         "choose another --out")
+        raise BuildError(
+            f"{display_path(out)}: refusing to replace this folder, it holds files "
+            f"no build wrote (it has no {MARKER} file); empty or delete it, or "
+            "choose another --out"
+        )
 
 
 def is_regular_file(path: Path) -> bool:
@@ -182,8 +238,10 @@ def output_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(handle)
-            raise BuildError(f"{display_path(out)}: another build is writing this folder; wait "
-                             "for it to finish, then build again") from None
+            raise BuildError(
+                f"{display_path(out)}: another build is writing this folder; wait "
+                "for it to finish, then build again"
+            ) from None
         with contextlib.suppress(FileNotFoundError):
             if os.stat(path, follow_symlinks=False).st_ino == os.fstat(handle).st_ino:
                 break
@@ -201,8 +259,7 @@ def output_lock(out: Path) -> Iterator[None]:
 # ---------------------------------------------------------------------------------------------
 
 
-def write_site(pages: dict[str, bytes], static_dir: Path, out: Path,
-               processes: int = 1) -> int:
+def write_site(pages: dict[str, bytes], static_dir: Path, out: Path, processes: int = 1) -> int:
     """Write pages and static files into a fresh folder, swap it in for out atomically, and
     return the number of files in the site.
 
@@ -222,8 +279,13 @@ def write_site(pages: dict[str, bytes], static_dir: Path, out: Path,
         out.parent.mkdir(parents=True, exist_ok=True)
         with output_lock(out):
             check_ours(out)
-            return write_and_swap({**pages, MARKER: MARKER_TEXT}, static,
-                                  sorted([*pages, MARKER, *static]), out, processes)
+            return write_and_swap(
+                {**pages, MARKER: MARKER_TEXT},
+                static,
+                sorted([*pages, MARKER, *static]),
+                out,
+                processes,
+            )
     except OSError as err:
         if err.filename is None:
             raise BuildError(describe_os_error(err, out, write_advice(err))) from None
@@ -245,8 +307,9 @@ def as_written(path: Path, out: Path) -> Path | None:
     return None
 
 
-def write_and_swap(pages: dict[str, bytes], static: dict[str, Path], paths: list[str], out: Path,
-                   processes: int) -> int:
+def write_and_swap(
+    pages: dict[str, bytes], static: dict[str, Path], paths: list[str], out: Path, processes: int
+) -> int:
     """Write paths into a staging folder beside out, swap it in, return len(paths)."""
     previous = out if out.is_dir() else None
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -278,8 +341,9 @@ def static_files(static_dir: Path) -> dict[str, Path]:
     Only regular files: a symbolic link could copy a private file from anywhere into the
     site and the bundle, and a FIFO or device would hang the build or never end."""
     if os.path.islink(static_dir):
-        raise BuildError(f"{display_path(static_dir)}: is a symbolic link; static files must "
-                         "be regular files")
+        raise BuildError(
+            f"{display_path(static_dir)}: is a symbolic link; static files must be regular files"
+        )
     if not static_dir.is_dir():
         return {}
     files, problems = {}, []
@@ -288,13 +352,16 @@ def static_files(static_dir: Path) -> dict[str, Path]:
             path = Path(folder) / name
             kind = os.lstat(path).st_mode
             if stat.S_ISLNK(kind):
-                problems.append(f"{display_path(path)}: is a symbolic link; static files must "
-                                "be regular files")
+                problems.append(
+                    f"{display_path(path)}: is a symbolic link; static files must be regular files"
+                )
             elif stat.S_ISREG(kind):
                 files[f"static/{path.relative_to(static_dir).as_posix()}"] = path
             elif not stat.S_ISDIR(kind):
-                problems.append(f"{display_path(path)}: is not a regular file; static files "
-                                "must be regular files")
+                problems.append(
+                    f"{display_path(path)}: is not a regular file; static files "
+                    "must be regular files"
+                )
     if problems:
         raise BuildError("\n".join(sorted(problems)))
     return dict(sorted(files.items()))
@@ -311,8 +378,9 @@ def read_static(path: Path) -> bytes:
     handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(handle, "rb") as file:
         if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise BuildError(f"{display_path(path)}: is not a regular file; static files must "
-                             "be regular files")
+            raise BuildError(
+                f"{display_path(path)}: is not a regular file; static files must be regular files"
+            )
         return file.read()
 
 
@@ -334,7 +402,7 @@ def link_if_same(old: Path, data: bytes, target: Path) -> bool:
         with old.open("rb") as file:  # in pieces: a large file is not held twice
             view = memoryview(data)
             for start in range(0, len(data), COMPARE_CHUNK):
-                if file.read(COMPARE_CHUNK) != view[start:start + COMPARE_CHUNK]:
+                if file.read(COMPARE_CHUNK) != view[start : start + COMPARE_CHUNK]:
                     return False
         os.link(old, target, follow_symlinks=False)
         return True
@@ -368,8 +436,7 @@ def exchange(first: Path, second: Path) -> bool:
     if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
-                       rename_exchange)
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
     return result == 0
 
 
@@ -399,8 +466,9 @@ def write_advice(err: OSError) -> str:
     return "choose another --out or make it writable"
 
 
-def update_site(pages: dict[str, bytes], static_dir: Path, out: Path,
-                previous: dict[str, bytes]) -> int:
+def update_site(
+    pages: dict[str, bytes], static_dir: Path, out: Path, previous: dict[str, bytes]
+) -> int:
     """Write only what changed since previous into out, in place, and delete what went away;
     return the number of files written. For serve, where an edit must show up at once."""
     static = static_files(static_dir)

@@ -12,9 +12,16 @@ from pathlib import Path
 
 # Flags as this machine needs them: no sandbox as root, and no background connections that a
 # closed network would refuse (they would count as requests leaving the machine).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--allow-file-access-from-files"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-file-access-from-files",
+]
 
 
 def chromium_path() -> str:
@@ -23,8 +30,10 @@ def chromium_path() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise RuntimeError("Chromium not found: `make test` installs Debian's chromium package; "
-                       "run it, or install chromium yourself")
+    raise RuntimeError(
+        "Chromium not found: `make test` installs Debian's chromium package; "
+        "run it, or install chromium yourself"
+    )
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -15,8 +15,14 @@ import build  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 
-CLASS_NAMES = {"1xx": "Provisional", "2xx": "Successful", "3xx": "Redirection",
-               "4xx": "Request Failure", "5xx": "Server Failure", "6xx": "Global Failures"}
+CLASS_NAMES = {
+    "1xx": "Provisional",
+    "2xx": "Successful",
+    "3xx": "Redirection",
+    "4xx": "Request Failure",
+    "5xx": "Server Failure",
+    "6xx": "Global Failures",
+}
 
 
 def code_fields(code: int, phrase: str, /, **overrides: object) -> dict:
@@ -26,8 +32,11 @@ def code_fields(code: int, phrase: str, /, **overrides: object) -> dict:
         "phrase": phrase,
         "status": "standard",
         "summary": f"The {phrase} response.",
-        "next_step": {"action": "do-not-retry", "rule": "Stop here (RFC 3261 §21.4).",
-                      "references": [{"rfc": 3261, "section": "21.4"}]},
+        "next_step": {
+            "action": "do-not-retry",
+            "rule": "Stop here (RFC 3261 §21.4).",
+            "references": [{"rfc": 3261, "section": "21.4"}],
+        },
         "references": [{"rfc": 3261, "section": "21.4.24"}],
         "description": f"The server answers **{phrase}**.",
         "sent_by": "The **UAS**.",
@@ -57,26 +66,56 @@ def write_code(content: Path, code: int, phrase: str, /, **overrides: object) ->
 def content(tmp_path: Path) -> Path:
     """A valid three-code content/ folder in tmp_path."""
     root = tmp_path / "content"
-    write_yaml(root / "site.yaml", {"title": "SIP Test", "description": "Test site.",
-                                    "base_url": "https://codes.example.org/", "version": "1.0",
-                                    "date": "2026-01-02"})
-    write_yaml(root / "classes.yaml", {
-        key: {"name": name, "summary": f"{name} responses.", "description": f"About {key}."}
-        for key, name in CLASS_NAMES.items()})
+    write_yaml(
+        root / "site.yaml",
+        {
+            "title": "SIP Test",
+            "description": "Test site.",
+            "base_url": "https://codes.example.org/",
+            "version": "1.0",
+            "date": "2026-01-02",
+        },
+    )
+    write_yaml(
+        root / "classes.yaml",
+        {
+            key: {"name": name, "summary": f"{name} responses.", "description": f"About {key}."}
+            for key, name in CLASS_NAMES.items()
+        },
+    )
     standard = "Proposed Standard"
-    write_yaml(root / "rfcs.yaml", {3261: {"title": "SIP", "status": standard},
-                                    3398: {"title": "ISUP mapping", "status": standard},
-                                    4497: {"title": "QSIG mapping", "status": "BCP"},
-                                    6432: {"title": "Q.850 in Reason", "status": standard}})
-    write_yaml(root / "q850.yaml", {
-        "causes": [{"cause": 17, "name": "User busy"}],
-        "mappings": [{"direction": "isup-to-sip", "cause": 17, "code": 486,
-                      "source": {"rfc": 3398, "section": "7.2.4.1"}}]})
+    write_yaml(
+        root / "rfcs.yaml",
+        {
+            3261: {"title": "SIP", "status": standard},
+            3398: {"title": "ISUP mapping", "status": standard},
+            4497: {"title": "QSIG mapping", "status": "BCP"},
+            6432: {"title": "Q.850 in Reason", "status": standard},
+        },
+    )
+    write_yaml(
+        root / "q850.yaml",
+        {
+            "causes": [{"cause": 17, "name": "User busy"}],
+            "mappings": [
+                {
+                    "direction": "isup-to-sip",
+                    "cause": 17,
+                    "code": 486,
+                    "source": {"rfc": 3398, "section": "7.2.4.1"},
+                }
+            ],
+        },
+    )
     write_code(root, 180, "Ringing")
     write_code(root, 486, "Busy Here", related=[{"code": 487, "note": "Cancelled, not busy."}])
-    write_code(root, 487, "Request Terminated",
-               description="Not [busy](486.html#causes); see [RFC 3261]"
-                           "(https://www.rfc-editor.org/rfc/rfc3261#section-21.4.25).")
+    write_code(
+        root,
+        487,
+        "Request Terminated",
+        description="Not [busy](486.html#causes); see [RFC 3261]"
+        "(https://www.rfc-editor.org/rfc/rfc3261#section-21.4.25).",
+    )
     return root
 
 
@@ -100,8 +139,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(),
-                                              args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
         yield chromium
         chromium.close()
 

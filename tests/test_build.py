@@ -16,17 +16,28 @@ from sipref.model import display_path
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Return every file under folder with its bytes, for exact comparison."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
-def test_build_writes_every_page(content: Path, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_writes_every_page(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "site"
     assert run_build(content, out) == 0
     files = set(snapshot(out))
-    assert {"index.html", "q850.html", "rfcs.html", "search.json", "search-index.js",
-            "static/style.css", "codes/180.html", "codes/486.html", "codes/487.html"} <= files
+    assert {
+        "index.html",
+        "q850.html",
+        "rfcs.html",
+        "search.json",
+        "search-index.js",
+        "static/style.css",
+        "codes/180.html",
+        "codes/486.html",
+        "codes/487.html",
+    } <= files
     assert {f"classes/{n}xx.html" for n in range(1, 7)} <= files
     message = capsys.readouterr().err
     assert message.startswith(f"{display_path(out)}: {len(files)} files written in ")
@@ -43,24 +54,37 @@ def test_build_is_independent_of_hash_seed(content: Path, tmp_path: Path) -> Non
     for seed in ("1", "2"):
         out = tmp_path / f"seed{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, str(PROJECT / "build.py"), "--content", str(content),
-                        "--out", str(out)], check=True, env=env, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(PROJECT / "build.py"),
+                "--content",
+                str(content),
+                "--out",
+                str(out),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         outputs.append(snapshot(out))
     assert outputs[0] == outputs[1]
 
 
-def test_unchanged_files_are_linked_and_changed_files_written(content: Path,
-                                                             tmp_path: Path) -> None:
+def test_unchanged_files_are_linked_and_changed_files_written(
+    content: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     assert run_build(content, out) == 0
-    before = {path: (out / path).stat() for path in ("codes/180.html", "static/style.css",
-                                                      "codes/487.html")}
+    before = {
+        path: (out / path).stat()
+        for path in ("codes/180.html", "static/style.css", "codes/487.html")
+    }
     write_code(content, 487, "Request Terminated", summary="Cancelled before an answer.")
     assert run_build(content, out) == 0
     for path in ("codes/180.html", "static/style.css"):  # the same inode: kept, not rewritten
         after = (out / path).stat()
-        assert (after.st_ino, after.st_mtime_ns) == (before[path].st_ino,
-                                                     before[path].st_mtime_ns)
+        assert (after.st_ino, after.st_mtime_ns) == (before[path].st_ino, before[path].st_mtime_ns)
         assert after.st_nlink == 1  # the previous site's name for it is gone
     assert (out / "codes/487.html").stat().st_ino != before["codes/487.html"].st_ino
     assert "Cancelled before an answer." in (out / "codes/487.html").read_text()
@@ -83,8 +107,9 @@ def test_a_symlink_in_the_previous_site_is_not_followed(content: Path, tmp_path:
     assert page.read_bytes() == outside.read_bytes()
 
 
-def test_builds_without_a_usable_temporary_folder(content: Path, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_builds_without_a_usable_temporary_folder(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tempfile
 
     not_a_folder = tmp_path / "file"
@@ -131,8 +156,9 @@ def test_refuses_dangerous_output_folder(relative: str, capsys: pytest.CaptureFi
     assert (PROJECT / "build.py").exists()
 
 
-def test_base_url_flag_is_checked(content: Path, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_base_url_flag_is_checked(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         run_build(content, tmp_path / "site", "--base-url", "ftp://x")
     assert exit_info.value.code == 2
@@ -146,17 +172,24 @@ def test_base_url_sets_canonical_links(content: Path, tmp_path: Path) -> None:
     assert '<link rel="canonical" href="https://sip.example.net/ref/codes/487.html">' in page
 
 
-def test_without_a_base_url_no_domain_is_invented(content: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_a_base_url_no_domain_is_invented(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     site_yaml = content / "site.yaml"
-    site_yaml.write_text("".join(line for line in site_yaml.read_text().splitlines(True)
-                                 if not line.startswith("base_url:")))
+    site_yaml.write_text(
+        "".join(
+            line
+            for line in site_yaml.read_text().splitlines(True)
+            if not line.startswith("base_url:")
+        )
+    )
     out = tmp_path / "site"
     assert run_build(content, out) == 0
     assert capsys.readouterr().err.splitlines()[0] == (
         f"{display_path(site_yaml)}: no base_url set, so pages have no canonical link or "
         "og:url and there is no sitemap.xml or opensearch.xml; set base_url there or pass "
-        "--base-url https://your.host/path/")
+        "--base-url https://your.host/path/"
+    )
     for page in out.rglob("*.html"):
         text = page.read_text()
         assert 'rel="canonical"' not in text and "og:url" not in text, page
@@ -172,8 +205,9 @@ def test_without_a_base_url_no_domain_is_invented(content: Path, tmp_path: Path,
 
 def test_markdown_code_links_point_at_code_pages(content: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    (content / "classes.yaml").write_text((content / "classes.yaml").read_text().replace(
-        "About 4xx.", "See [486](486.html)."))
+    (content / "classes.yaml").write_text(
+        (content / "classes.yaml").read_text().replace("About 4xx.", "See [486](486.html).")
+    )
     assert run_build(content, out) == 0
     assert '<a href="486.html#causes">busy</a>' in (out / "codes/487.html").read_text()
     assert '<a href="../codes/486.html">486</a>' in (out / "classes/4xx.html").read_text()
@@ -205,8 +239,12 @@ def test_incremental_rebuild_matches_a_full_build(content: Path, tmp_path: Path)
     def edit_and_compare(*changed: Path) -> None:  # as serve calls it: with what changed
         assert rebuild(set(changed)) == 0
         shutil.rmtree(fresh, ignore_errors=True)
-        assert build.main(["--content", str(content), "--templates", str(templates),
-                           "--out", str(fresh)]) == 0
+        assert (
+            build.main(
+                ["--content", str(content), "--templates", str(templates), "--out", str(fresh)]
+            )
+            == 0
+        )
         assert snapshot(out) == snapshot(fresh)
 
     codes = content / "codes"
@@ -236,8 +274,10 @@ def test_incremental_rebuild_matches_a_full_build(content: Path, tmp_path: Path)
     edit_and_compare(codes / "486.yaml")
 
 
-@pytest.mark.parametrize("relative", ["../outside.html", "/etc/passwd", "codes/../../x",
-                                      "codes//487.html", "./index.html", ""])
+@pytest.mark.parametrize(
+    "relative",
+    ["../outside.html", "/etc/passwd", "codes/../../x", "codes//487.html", "./index.html", ""],
+)
 def test_an_output_path_outside_the_site_is_refused(relative: str, tmp_path: Path) -> None:
     from sipref.model import BuildError
     from sipref.write import write_site

@@ -45,8 +45,9 @@ def test_registered_code_matches_the_iana_registry(code: int) -> None:
     row, data = IANA[code], load(code)
     registered = row["reason_phrase"].removesuffix(" (Deprecated)")
     assert data["phrase"] == registered
-    assert data["status"] == ("deprecated" if "(Deprecated)" in row["reason_phrase"]
-                              else "standard")
+    assert data["status"] == (
+        "deprecated" if "(Deprecated)" in row["reason_phrase"] else "standard"
+    )
     rfc, _, section = row["reference"].removeprefix("RFC ").partition(" §")
     first = data["references"][0]
     assert first["rfc"] == int(rfc)
@@ -55,8 +56,9 @@ def test_registered_code_matches_the_iana_registry(code: int) -> None:
         assert first["section"] == section
     elif "section" in first:  # the reference data has none it could verify: only a section
         # read against the RFC text in this page's own check may stand
-        assert {"rfc": first["rfc"], "section": first["section"]} in checked, \
+        assert {"rfc": first["rfc"], "section": first["section"]} in checked, (
             "a section neither the reference data nor the page's check verified"
+        )
 
 
 @pytest.mark.parametrize("code", sorted(NON_IANA - NOT_PUBLISHED))
@@ -70,9 +72,15 @@ def test_every_content_file_is_registered_or_a_known_non_standard_code() -> None
     assert files == set(IANA) | (NON_IANA - NOT_PUBLISHED)
 
 
-FORMER_NAMES = {436: "Bad Identity-Info", 437: "Unsupported Certificate",
-                500: "Internal Server Error", 504: "Gateway Time-out", 417: "Bad Extension",
-                414: "Request-URI Too Large", 481: "Call Leg/Transaction Does Not Exist"}
+FORMER_NAMES = {
+    436: "Bad Identity-Info",
+    437: "Unsupported Certificate",
+    500: "Internal Server Error",
+    504: "Gateway Time-out",
+    417: "Bad Extension",
+    414: "Request-URI Too Large",
+    481: "Call Leg/Transaction Does Not Exist",
+}
 
 
 @pytest.mark.parametrize(("code", "name"), sorted(FORMER_NAMES.items()))
@@ -94,9 +102,14 @@ def mapping_rows(direction_names: dict[str, str]) -> set[tuple[str, int, int, st
 
 
 def test_q850_mappings_match_rfc_3398_and_4497(content: Content) -> None:
-    expected = mapping_rows({"isup_to_sip": "isup-to-sip", "sip_to_isup": "sip-to-isup",
-                             "isup_to_sip-qsig": "qsig-to-sip",
-                             "sip_to_isup-qsig": "sip-to-qsig"})
+    expected = mapping_rows(
+        {
+            "isup_to_sip": "isup-to-sip",
+            "sip_to_isup": "sip-to-isup",
+            "isup_to_sip-qsig": "qsig-to-sip",
+            "sip_to_isup-qsig": "sip-to-qsig",
+        }
+    )
     stated = {(m.direction, m.cause, m.code, m.reference.section) for m in content.mappings}
     assert expected <= stated
     # The only rows beyond the reference's single-valued ones split its "65 or 31" and
@@ -104,7 +117,13 @@ def test_q850_mappings_match_rfc_3398_and_4497(content: Content) -> None:
     # note (+) of §7.2.4.1 allows for cause 21 when the cause location is the user.
     extra = stated - expected
     assert {(c, code) for _, c, code, _ in extra} <= {
-        (31, 488), (65, 488), (31, 606), (65, 606), (16, 487), (21, 603)}
+        (31, 488),
+        (65, 488),
+        (31, 606),
+        (65, 606),
+        (16, 487),
+        (21, 603),
+    }
 
 
 def header_rows() -> dict[int, set[tuple[str, str]]]:
@@ -123,19 +142,24 @@ def at_least(level: str, reference: str) -> bool:
     reference has MAY (a page may state the condition under which it becomes a MUST), never a
     MAY where it has MUST; positive and negative rules are never interchangeable."""
     strength = {"MAY": 0, "SHOULD": 1, "MUST": 2, "SHOULD NOT": 1, "MUST NOT": 2}
-    return level.endswith("NOT") == reference.endswith("NOT") and \
-        strength[level] >= strength[reference]
+    return (
+        level.endswith("NOT") == reference.endswith("NOT")
+        and strength[level] >= strength[reference]
+    )
 
 
 @pytest.mark.parametrize(("code", "rows"), sorted(header_rows().items()))
-def test_header_rules_match_the_reference(content: Content, code: int,
-                                          rows: set[tuple[str, str]]) -> None:
+def test_header_rules_match_the_reference(
+    content: Content, code: int, rows: set[tuple[str, str]]
+) -> None:
     stated = {(h.name.lower(), h.requirement) for h in content.codes[code].headers}
     for header, keyword in rows:  # at least that level, for the header or one named after it
-        assert any(name.startswith(header) and at_least(level, keyword)
-                   for name, level in stated), \
-            f"{code}: {header} {keyword} missing, found " \
+        assert any(
+            name.startswith(header) and at_least(level, keyword) for name, level in stated
+        ), (
+            f"{code}: {header} {keyword} missing, found "
             f"{sorted(level for name, level in stated if name.startswith(header))}"
+        )
 
 
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|lorem ipsum)\b|\[placeholder\]", re.I)
@@ -154,14 +178,21 @@ def test_no_section_is_a_placeholder(path: Path) -> None:
 
 
 # Headers a response with the code always carries (RFC 3261 §20 Table 2/3 "m", or a MUST).
-ALWAYS_CARRIED = {401: "WWW-Authenticate", 405: "Allow", 407: "Proxy-Authenticate",
-                  420: "Unsupported", 421: "Require", 422: "Min-SE", 423: "Min-Expires",
-                  424: "Geolocation-Error", 469: "Recv-Info"}
+ALWAYS_CARRIED = {
+    401: "WWW-Authenticate",
+    405: "Allow",
+    407: "Proxy-Authenticate",
+    420: "Unsupported",
+    421: "Require",
+    422: "Min-SE",
+    423: "Min-Expires",
+    424: "Geolocation-Error",
+    469: "Recv-Info",
+}
 
 
 @pytest.mark.parametrize(("code", "header"), sorted(ALWAYS_CARRIED.items()))
-def test_examples_carry_the_headers_they_must(content: Content, code: int,
-                                              header: str) -> None:
+def test_examples_carry_the_headers_they_must(content: Content, code: int, header: str) -> None:
     stated = {h.name for h in content.codes[code].headers if h.requirement == "MUST"}
     assert header in stated
     lines = content.codes[code].example.splitlines()

@@ -46,11 +46,17 @@ def test_freeswitch_sends_what_its_source_sends(causes: dict, real_site: Path) -
         cells = re.findall(r"<td>(.*?)</td>", cell[1], re.S)
         assert first_code(re.sub("<[^>]+>", "", cells[1])) == sends, name
         assert ("(default)" in cells[1]) == ("(default)" in row["hangup_cause_to_sip"]), name
-        codes = {int(c) for c in row["sip_codes_mapped_to_it_by_sofia_glue_sip_cause_to_freeswitch"]
-                 .split(",") if c.isdigit()}
+        codes = {
+            int(c)
+            for c in row["sip_codes_mapped_to_it_by_sofia_glue_sip_cause_to_freeswitch"].split(",")
+            if c.isdigit()
+        }
         assert {int(c) for c in re.findall(r"codes/(\d+)\.html", cells[2])} == codes, name
-        reason = row["reason_header_in_bye_cancel"].replace(" cause=", ";cause=") \
+        reason = (
+            row["reason_header_in_bye_cancel"]
+            .replace(" cause=", ";cause=")
             .replace(" text=", ';text="')
+        )
         assert reason.split(";text=")[0] in cells[3].replace("&#34;", '"'), name
         if 1 <= number <= 127:
             side = causes[number]["products"]["freeswitch"]
@@ -90,8 +96,11 @@ def test_asterisk_matches_its_source(causes: dict, real_site: Path) -> None:
             pjsip = row["chan_pjsip_hangup_cause2sip"]
             assert side["sends"] == (603 if pjsip.startswith("0") else int(pjsip)), name
             assert side["sends_by_default"] == ("default" in pjsip), name
-            codes = {int(c) for c in row["sip_codes_mapped_to_it_by_ast_sip_hangup_sip2cause"]
-                     .split(",") if c.isdigit()}
+            codes = {
+                int(c)
+                for c in row["sip_codes_mapped_to_it_by_ast_sip_hangup_sip2cause"].split(",")
+                if c.isdigit()
+            }
             assert set(side["from_codes"]) == codes, name
     for row in rows("asterisk-cause-to-sip.tsv"):
         if row["ast_cause_number"].isdigit() and int(row["ast_cause_number"]) > 0:
@@ -109,13 +118,18 @@ def test_asterisk_matches_its_source(causes: dict, real_site: Path) -> None:
 
 def test_unlisted_values_get_each_products_default(real_site: Path) -> None:
     defaults = json.loads((real_site / "causes.json").read_text())["defaults"]
-    assert defaults["rfc3398"] == {"response_for_unlisted_cause": 500,
-                                   "cause_for_unlisted_response": 31}
+    assert defaults["rfc3398"] == {
+        "response_for_unlisted_cause": 500,
+        "cause_for_unlisted_response": 31,
+    }
     assert defaults["freeswitch"]["response_for_unlisted_cause"] == 480
     assert defaults["asterisk"]["response_for_unlisted_cause"] == 603
     assert defaults["asterisk"]["cause_for_unlisted_response"] == {
-        "4xx": "INTERWORKING", "5xx": "NORMAL_CIRCUIT_CONGESTION", "6xx": "INTERWORKING",
-        "other": "NORMAL_CLEARING"}
+        "4xx": "INTERWORKING",
+        "5xx": "NORMAL_CIRCUIT_CONGESTION",
+        "6xx": "INTERWORKING",
+        "other": "NORMAL_CLEARING",
+    }
 
 
 def test_warn_codes_and_reason_protocols_are_all_there(real_site: Path) -> None:
@@ -126,18 +140,20 @@ def test_warn_codes_and_reason_protocols_are_all_there(real_site: Path) -> None:
     assert {f"warn-{code}" for code in expected} <= warning
     reason = set(scan(real_site / "reason.html").ids)
     for row in rows("reason-protocols.tsv"):
-        anchor = "protocol-" + re.sub(r"[^a-z0-9-]", "", row["protocol_value"].lower()
-                                      .replace("_", "-"))
+        anchor = "protocol-" + re.sub(
+            r"[^a-z0-9-]", "", row["protocol_value"].lower().replace("_", "-")
+        )
         assert anchor in reason, row["protocol_value"]
     assert "protocol-q850" in reason
-    assert {f"location-{row['location_token']}" for row in rows("reason-q850-locations.tsv")} \
-        <= reason
+    assert {
+        f"location-{row['location_token']}" for row in rows("reason-q850-locations.tsv")
+    } <= reason
 
 
 def test_every_code_page_says_what_the_products_do(real_site: Path) -> None:
     page = (real_site / "codes" / "480.html").read_text()
-    part = page[page.index('id="softswitches"'):]
-    assert 'freeswitch.html#NO_USER_RESPONSE' in part and 'asterisk.html#NO_ANSWER' in part
+    part = page[page.index('id="softswitches"') :]
+    assert "freeswitch.html#NO_USER_RESPONSE" in part and "asterisk.html#NO_ANSWER" in part
     assert "differs from RFC 3398" in part.split('asterisk.html">')[1]
     for path in (real_site / "codes").glob("*.html"):
         assert 'id="softswitches"' in path.read_text(), path.name
@@ -179,12 +195,15 @@ def test_log_lines_land_on_their_answer_first(browser, site_url: str) -> None:
     page.goto(site_url + "codes/487.html")
     page.locator("#q").fill("4")  # the first keystroke loads the engine and the index
     page.wait_for_selector("[role=option]")
-    firsts = page.evaluate("""async queries => {
+    firsts = page.evaluate(
+        """async queries => {
         const data = location.protocol === "file:" ? window.SIP_SEARCH_INDEX
             : await (await fetch("../search.json")).json();
         const index = prepare(data.entries);
         return queries.map(q => String((search(index, q)[0] || {}).code));
-    }""", [q for q, _ in LOG_LINES])
+    }""",
+        [q for q, _ in LOG_LINES],
+    )
     assert dict(zip([q for q, _ in LOG_LINES], firsts, strict=True)) == dict(LOG_LINES)
     page.close()
 

@@ -21,9 +21,11 @@ STATIC = HERE.parent / "templates" / "static"
 
 def output(site: Path) -> dict[str, bytes]:
     """Every file the build wrote, by path, but static/ (copied as it is; checked apart)."""
-    return {path.relative_to(site).as_posix(): path.read_bytes()
-            for path in sorted(site.rglob("*")) if path.is_file()
-            and path.relative_to(site).parts[0] != "static"}
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in sorted(site.rglob("*"))
+        if path.is_file() and path.relative_to(site).parts[0] != "static"
+    }
 
 
 def build_golden(out: Path) -> None:
@@ -37,9 +39,14 @@ def test_the_build_writes_exactly_the_golden_site(tmp_path: Path) -> None:
     assert sorted(written) == sorted(expected), "files added or missing; see the module doc"
     for path, data in written.items():
         if data != expected[path]:
-            diff = difflib.unified_diff(expected[path].decode().splitlines(),
-                                        data.decode().splitlines(), f"golden/{path}",
-                                        f"built/{path}", lineterm="", n=2)
+            diff = difflib.unified_diff(
+                expected[path].decode().splitlines(),
+                data.decode().splitlines(),
+                f"golden/{path}",
+                f"built/{path}",
+                lineterm="",
+                n=2,
+            )
             raise AssertionError("\n".join(list(diff)[:60]) + "\n(see the module doc)")
     for path in STATIC.rglob("*"):
         if path.is_file():

@@ -29,9 +29,20 @@ def served(tmp_path_factory: pytest.TempPathFactory):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     out = tmp_path_factory.mktemp("lighthouse") / "site"
-    process = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "serve", "--out",
-                                str(out), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "serve",
+            "--out",
+            str(out),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while "Serving " not in (process.stderr.readline() or ""):
@@ -46,17 +57,23 @@ def audit(urls: list[str]) -> dict[str, dict[str, float]]:
     """Return each URL's score in every category, checking that each page was the one
     audited (no redirect) and that no run failed."""
     flags = json.dumps(["--headless=new", *CHROMIUM_ARGS])
-    done = subprocess.run(["node", str(AUDIT), flags, *urls], check=True, timeout=300,
-                          capture_output=True, text=True,
-                          env={**os.environ, "CHROME_PATH": chromium_path()})
+    done = subprocess.run(
+        ["node", str(AUDIT), flags, *urls],
+        check=True,
+        timeout=300,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CHROME_PATH": chromium_path()},
+    )
     results = json.loads(done.stdout)
     assert [result["url"] for result in results] == urls
     for result in results:
         assert result["final"] == result["url"] and not result["errors"], result
     for result in results:
         print(result["url"], result["scores"], result["metrics"])  # shown when it fails
-    return {result["url"]: {name: result["scores"][name] for name in CATEGORIES}
-            for result in results}
+    return {
+        result["url"]: {name: result["scores"][name] for name in CATEGORIES} for result in results
+    }
 
 
 def test_lighthouse_scores_100_in_every_category(served: str) -> None:

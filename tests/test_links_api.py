@@ -147,9 +147,17 @@ def status_of(url: str) -> int:
         return err.code
 
 
-@pytest.mark.parametrize(("path", "status"), [
-    ("codes/487.html", 200), ("codes/487", 200), ("", 200), ("codes/499.html", 404),
-    ("nope/deeper/x.html", 404), ("codes/", 404)])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("codes/487.html", 200),
+        ("codes/487", 200),
+        ("", 200),
+        ("codes/499.html", 404),
+        ("nope/deeper/x.html", 404),
+        ("codes/", 404),
+    ],
+)
 def test_local_server_behaves_like_a_host(server: str, path: str, status: int) -> None:
     assert status_of(server + path) == status
 
@@ -190,8 +198,9 @@ def test_pages_work_under_the_hosts_security_headers(browser, server: str) -> No
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(server + "codes/499.html")  # the document's own 404 status is logged; expected
     assert page.locator("h1").inner_text() == "SIP 499: no page here"
-    assert problems == ["Failed to load resource: the server responded with a status of 404 "
-                        "(Not Found)"]
+    assert problems == [
+        "Failed to load resource: the server responded with a status of 404 (Not Found)"
+    ]
     problems.clear()
     for path in ("index.html", "codes/487.html", "q850.html", "rfcs.html"):
         page.goto(server + path)
@@ -208,8 +217,9 @@ def test_each_code_page_has_a_markdown_rendition_of_its_facts(site: Path) -> Non
     for path in sorted((site / "codes").glob("*.html")):
         record = json.loads(path.with_suffix(".json").read_text())["code"]
         text = path.with_suffix(".md").read_text()
-        assert f'<link rel="alternate" type="text/markdown" href="{path.stem}.md">' in \
-            path.read_text()
+        assert (
+            f'<link rel="alternate" type="text/markdown" href="{path.stem}.md">' in path.read_text()
+        )
         assert text.startswith(f"# {record['code']} {record['phrase']}\n\n{record['summary']}\n")
         assert record["description"].strip() in text and record["what_to_do"].strip() in text
         assert all(cause in text for cause in record["causes"])
@@ -225,5 +235,7 @@ def test_llms_txt_lists_every_code_with_its_markdown(site: Path) -> None:
     assert text.startswith("# ")
     codes = json.loads((site / "codes.json").read_text())["codes"]
     for record in codes:
-        assert f"- [{record['code']} {record['phrase']}](codes/{record['code']}.md): " \
-               f"{record['summary']}\n" in text
+        assert (
+            f"- [{record['code']} {record['phrase']}](codes/{record['code']}.md): "
+            f"{record['summary']}\n" in text
+        )

@@ -13,8 +13,14 @@ import yaml
 from conftest import PROJECT, run_build, write_code, write_yaml
 from test_site import scan
 
-ACTIONS = {"none", "follow-redirect", "retry-with-changes", "retry-later", "try-elsewhere",
-           "do-not-retry"}
+ACTIONS = {
+    "none",
+    "follow-redirect",
+    "retry-with-changes",
+    "retry-later",
+    "try-elsewhere",
+    "do-not-retry",
+}
 CODES = sorted(int(p.stem) for p in (PROJECT / "content" / "codes").glob("*.yaml"))
 
 
@@ -55,10 +61,15 @@ def test_the_verdict_is_near_the_top(real_site: Path) -> None:
     assert text.index('id="next-step"') < text.index('id="description"')
 
 
-def test_a_verdict_outside_the_vocabulary_is_refused(content: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    write_code(content, 487, "Request Terminated",
-               next_step={"action": "retry", "rule": "Try again.", "references": [{"rfc": 3261}]})
+def test_a_verdict_outside_the_vocabulary_is_refused(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_code(
+        content,
+        487,
+        "Request Terminated",
+        next_step={"action": "retry", "rule": "Try again.", "references": [{"rfc": 3261}]},
+    )
     assert run_build(content, tmp_path / "site") == 1
     err = capsys.readouterr().err
     assert "codes/487.yaml:" in err and "'action' must be one of none, follow-redirect" in err
@@ -66,8 +77,9 @@ def test_a_verdict_outside_the_vocabulary_is_refused(content: Path, tmp_path: Pa
     assert not (tmp_path / "site").exists()
 
 
-def test_a_code_without_a_verdict_is_refused(content: Path, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_code_without_a_verdict_is_refused(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_code(content, 487, "Request Terminated", next_step=None)
     assert run_build(content, tmp_path / "site") == 1
     assert "missing required field 'next_step' in a code file" in capsys.readouterr().err
@@ -92,15 +104,23 @@ def test_each_guide_compares_its_codes_and_links_both_ways(real_site: Path, slug
 
 
 def test_the_guides_cover_what_the_issue_names() -> None:
-    compared = {slug: {row["code"] for row in yaml.safe_load(
-        (PROJECT / "content" / "guides" / f"{slug}.yaml").read_text())["codes"]}
-        for slug in GUIDES}
-    assert compared == {"declining": {480, 486, 600, 603, 607, 608},
-                        "authentication": {401, 407, 403},
-                        "overload": {500, 502, 503, 504},
-                        "media": {415, 488, 606},
-                        "timeouts": {408, 480, 487, 504},
-                        "routing": {404, 410, 484, 485, 604}}
+    compared = {
+        slug: {
+            row["code"]
+            for row in yaml.safe_load(
+                (PROJECT / "content" / "guides" / f"{slug}.yaml").read_text()
+            )["codes"]
+        }
+        for slug in GUIDES
+    }
+    assert compared == {
+        "declining": {480, 486, 600, 603, 607, 608},
+        "authentication": {401, 407, 403},
+        "overload": {500, 502, 503, 504},
+        "media": {415, 488, 606},
+        "timeouts": {408, 480, 487, 504},
+        "routing": {404, 410, 484, 485, 604},
+    }
     timeouts = (PROJECT / "content" / "guides" / "timeouts.yaml").read_text()
     assert "13.3.1.4" in timeouts and "64" in timeouts  # the call that drops after ~32 s
 
@@ -113,12 +133,19 @@ def test_guides_are_in_the_navigation_search_and_sitemap(tmp_path: Path) -> None
     for slug in GUIDES:
         assert f"https://codes.example.org/guides/{slug}.html" in sitemap
         assert any(e["url"] == f"guides/{slug}.html" for e in entries)
-    assert "guides/index.html" in scan(out / "codes" / "487.html").links or \
-        "../guides/index.html" in scan(out / "codes" / "487.html").links
+    assert (
+        "guides/index.html" in scan(out / "codes" / "487.html").links
+        or "../guides/index.html" in scan(out / "codes" / "487.html").links
+    )
 
 
-METHOD_ANCHORS = {481: {"bye", "cancel", "re-invite"}, 488: {"re-invite"},
-                  423: {"register", "subscribe"}, 405: {"options"}, 491: {"re-invite"}}
+METHOD_ANCHORS = {
+    481: {"bye", "cancel", "re-invite"},
+    488: {"re-invite"},
+    423: {"register", "subscribe"},
+    405: {"options"},
+    491: {"re-invite"},
+}
 
 
 def test_method_anchors_exist_and_are_documented(real_site: Path) -> None:
@@ -130,21 +157,35 @@ def test_method_anchors_exist_and_are_documented(real_site: Path) -> None:
             assert f"`{code}.html#{anchor}`" in readme, (code, anchor)
 
 
-def test_a_method_twice_is_refused(content: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
-    write_code(content, 487, "Request Terminated",
-               methods=[{"method": "bye", "meaning": "One."}, {"method": "bye", "meaning": "Two."}])
+def test_a_method_twice_is_refused(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_code(
+        content,
+        487,
+        "Request Terminated",
+        methods=[{"method": "bye", "meaning": "One."}, {"method": "bye", "meaning": "Two."}],
+    )
     assert run_build(content, tmp_path / "site") == 1
     assert "method 'bye' is listed twice" in capsys.readouterr().err
 
 
 def test_a_guide_comparing_a_code_without_a_page_is_refused(
-        content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_yaml(content / "guides" / "busy.yaml", {
-        "title": "Busy", "summary": "Busy codes.", "intro": "Two codes.",
-        "codes": [{"code": 486, "sent_by": "A UAS.", "tells_caller": "Busy here."},
-                  {"code": 600, "sent_by": "A UAS.", "tells_caller": "Busy everywhere."}],
-        "which_to_send": ["Send [486](486.html)."]})
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_yaml(
+        content / "guides" / "busy.yaml",
+        {
+            "title": "Busy",
+            "summary": "Busy codes.",
+            "intro": "Two codes.",
+            "codes": [
+                {"code": 486, "sent_by": "A UAS.", "tells_caller": "Busy here."},
+                {"code": 600, "sent_by": "A UAS.", "tells_caller": "Busy everywhere."},
+            ],
+            "which_to_send": ["Send [486](486.html)."],
+        },
+    )
     assert run_build(content, tmp_path / "site") == 1
     err = capsys.readouterr().err
     assert "guides/busy.yaml:" in err

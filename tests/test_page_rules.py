@@ -45,9 +45,14 @@ def section(tree, anchor: str):
 
 def heading_label(heading) -> str:
     """A heading's own text, without the anchor and copy controls inside it."""
-    return ((heading.text or "") + "".join(
-        text_of(child) + (child.tail or "") for child in heading
-        if child.tag not in (f"{NS}a", f"{NS}button"))).strip()
+    return (
+        (heading.text or "")
+        + "".join(
+            text_of(child) + (child.tail or "")
+            for child in heading
+            if child.tag not in (f"{NS}a", f"{NS}button")
+        )
+    ).strip()
 
 
 def record(site: Path, code: int) -> dict:
@@ -63,9 +68,12 @@ def test_every_q850_row_of_a_code_is_on_its_page(real_site: Path, code: int) -> 
         assert [h.get("id") for h in q850.iter(f"{NS}h3")] == ["softswitches"]
         return
     assert q850 is not None, f"{code} has Q.850 rows but no Q.850 section"
-    shown = [(direction, link.get("href").split("#cause-")[1])
-             for direction, table in directions(q850)
-             for link in table.iter(f"{NS}a") if "#cause-" in link.get("href", "")]
+    shown = [
+        (direction, link.get("href").split("#cause-")[1])
+        for direction, table in directions(q850)
+        for link in table.iter(f"{NS}a")
+        if "#cause-" in link.get("href", "")
+    ]
     assert sorted(shown) == sorted((row["direction"], str(row["cause"])) for row in rows)
 
 
@@ -83,16 +91,26 @@ def directions(q850):
 
 
 @pytest.mark.parametrize("code", [c for c in CODES if c >= 300])
-def test_every_failure_page_shows_all_four_directions_with_their_rfcs(real_site: Path,
-                                                                       code: int) -> None:
+def test_every_failure_page_shows_all_four_directions_with_their_rfcs(
+    real_site: Path, code: int
+) -> None:
     tree = parse(real_site / "codes" / f"{code}.html")
     q850 = section(tree, "q850")
     ids = [h.get("id") for h in q850.iter(f"{NS}h3")]
-    assert ids == ["q850-sip-to-isup", "q850-isup-to-sip", "q850-sip-to-qsig",
-                   "q850-qsig-to-sip", "softswitches"]
+    assert ids == [
+        "q850-sip-to-isup",
+        "q850-isup-to-sip",
+        "q850-sip-to-qsig",
+        "q850-qsig-to-sip",
+        "softswitches",
+    ]
     for heading in list(q850.iter(f"{NS}h3"))[:4]:  # each says its rows' rule or the default
-        assert heading_label(heading) in ("SIP to ISUP", "ISUP to SIP", "SIP to QSIG",
-                                          "QSIG to SIP")
+        assert heading_label(heading) in (
+            "SIP to ISUP",
+            "ISUP to SIP",
+            "SIP to QSIG",
+            "QSIG to SIP",
+        )
     references = text_of(section(tree, "references"))
     assert "RFC 3398" in references and "RFC 4497" in references
 
@@ -150,23 +168,26 @@ def test_references_list_every_rfc_the_page_cites(real_site: Path, code: int) ->
     tree = parse(real_site / "codes" / f"{code}.html")
     article = next(tree.iter(f"{NS}article"))
     references = section(tree, "references")
-    listed = {int(a.get("href").rsplit("rfc", 1)[1].split("#")[0])
-              for a in references.iter(f"{NS}a") if "rfc-editor.org" in a.get("href")}
+    listed = {
+        int(a.get("href").rsplit("rfc", 1)[1].split("#")[0])
+        for a in references.iter(f"{NS}a")
+        if "rfc-editor.org" in a.get("href")
+    }
     cited = cited_rfcs(article, leaving_out=references)
     assert cited, "a code page cites at least its defining RFC"
     assert cited <= listed, f"{code}: cited but not in References: {sorted(cited - listed)}"
     assert {r["rfc"] for r in record(real_site, code)["cited"]} == listed
 
 
-def test_prose_citation_of_an_unknown_rfc_is_an_error(content: Path, tmp_path: Path,
-                                                      capsys) -> None:
+def test_prose_citation_of_an_unknown_rfc_is_an_error(
+    content: Path, tmp_path: Path, capsys
+) -> None:
     path = write_code(content, 486, "Busy Here", causes=["Busy, as RFC 9999 §3 says."])
     assert run_build(content, tmp_path / "site") == 1
     where, line, message = capsys.readouterr().err.split(":", 2)
     assert Path(where).resolve() == path.resolve()
     assert "RFC 9999" in path.read_text().splitlines()[int(line) - 1]
-    assert message == (" RFC 9999 is cited but has no title in content/rfcs.yaml; "
-                       "add it there\n")
+    assert message == (" RFC 9999 is cited but has no title in content/rfcs.yaml; add it there\n")
 
 
 def test_prose_citation_is_listed_in_references(content: Path, tmp_path: Path) -> None:
@@ -176,9 +197,14 @@ def test_prose_citation_is_listed_in_references(content: Path, tmp_path: Path) -
     assert "#section-7.2.4.1" in [a.get("href")[-16:] for a in references.iter(f"{NS}a")]
 
 
-RFC_3261_CLASS_NAMES = {"1xx": "Provisional", "2xx": "Successful", "3xx": "Redirection",
-                        "4xx": "Request Failure", "5xx": "Server Failure",
-                        "6xx": "Global Failures"}
+RFC_3261_CLASS_NAMES = {
+    "1xx": "Provisional",
+    "2xx": "Successful",
+    "3xx": "Redirection",
+    "4xx": "Request Failure",
+    "5xx": "Server Failure",
+    "6xx": "Global Failures",
+}
 
 
 @pytest.mark.parametrize("key", RFC_3261_CLASS_NAMES)
@@ -186,8 +212,12 @@ def test_class_names_follow_rfc_3261_section_21(real_site: Path, key: str) -> No
     tree = parse(real_site / "classes" / f"{key}.html")
     assert heading_label(next(tree.iter(f"{NS}h1"))) == f"{key} {RFC_3261_CLASS_NAMES[key]}"
     page = text_of(tree)
-    other = {"2xx": ["Success"], "4xx": ["Client Error", "Client Failure"],
-             "5xx": ["Server Error"], "6xx": ["Global Failure"]}.get(key, [])
+    other = {
+        "2xx": ["Success"],
+        "4xx": ["Client Error", "Client Failure"],
+        "5xx": ["Server Error"],
+        "6xx": ["Global Failure"],
+    }.get(key, [])
     for name in other:
         assert f"“{name}”" in page
 
@@ -211,34 +241,60 @@ def test_a_checked_page_says_what_it_was_checked_against(real_site: Path, code: 
 
 
 def test_checked_label_groups_sections_by_rfc(content: Path, tmp_path: Path) -> None:
-    write_code(content, 486, "Busy Here", checked={"month": "2026-12", "against": [
-        {"rfc": 3261, "section": "21.4.25"}, {"rfc": 3261, "section": "9.2"},
-        {"rfc": 3398, "section": "7.2.3"}]})
+    write_code(
+        content,
+        486,
+        "Busy Here",
+        checked={
+            "month": "2026-12",
+            "against": [
+                {"rfc": 3261, "section": "21.4.25"},
+                {"rfc": 3261, "section": "9.2"},
+                {"rfc": 3398, "section": "7.2.3"},
+            ],
+        },
+    )
     assert run_build(content, tmp_path / "site") == 0
     line = parse(tmp_path / "site" / "codes" / "486.html").find(f".//{NS}p[@id='checked']")
-    assert text_of(line) == ("Checked against RFC 3261 §21.4.25, §9.2 and RFC 3398 §7.2.3, "
-                             "December 2026.")
+    assert text_of(line) == (
+        "Checked against RFC 3261 §21.4.25, §9.2 and RFC 3398 §7.2.3, December 2026."
+    )
 
 
-@pytest.mark.parametrize(("checked", "message"), [
-    ({"month": "2026-13", "against": [{"rfc": 3261}]},
-     "'month' must be the month of the check as YYYY-MM (in quotes), found \"2026-13\""),
-    ({"month": "2026-12", "against": []},
-     "'against' must be a non-empty list, found an empty list"),
-    ({"month": "2026-12", "against": [{"rfc": 3261}], "by": "me"},
-     "unknown field 'by' in 'checked' (allowed: against, month)"),
-])
-def test_a_bad_checked_block_is_an_error(content: Path, tmp_path: Path, capsys,
-                                         checked: dict, message: str) -> None:
+@pytest.mark.parametrize(
+    ("checked", "message"),
+    [
+        (
+            {"month": "2026-13", "against": [{"rfc": 3261}]},
+            "'month' must be the month of the check as YYYY-MM (in quotes), found \"2026-13\"",
+        ),
+        (
+            {"month": "2026-12", "against": []},
+            "'against' must be a non-empty list, found an empty list",
+        ),
+        (
+            {"month": "2026-12", "against": [{"rfc": 3261}], "by": "me"},
+            "unknown field 'by' in 'checked' (allowed: against, month)",
+        ),
+    ],
+)
+def test_a_bad_checked_block_is_an_error(
+    content: Path, tmp_path: Path, capsys, checked: dict, message: str
+) -> None:
     path = write_code(content, 486, "Busy Here", checked=checked)
     assert run_build(content, tmp_path / "site") == 1
     error = capsys.readouterr().err
-    assert error.startswith(str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd())
-                            else str(path))
+    assert error.startswith(
+        str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+    )
     assert error.rstrip().endswith(message)
 
 
 def test_every_code_page_was_checked() -> None:
-    unchecked = [code for code in CODES if "checked" not in yaml.safe_load(
-        (PROJECT / "content" / "codes" / f"{code}.yaml").read_text())]
+    unchecked = [
+        code
+        for code in CODES
+        if "checked"
+        not in yaml.safe_load((PROJECT / "content" / "codes" / f"{code}.yaml").read_text())
+    ]
     assert not unchecked, f"pages with no 'checked' block: {unchecked}"

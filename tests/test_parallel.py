@@ -98,16 +98,22 @@ def test_a_program_with_threads_uses_one_process() -> None:
 
 def test_the_real_site_is_the_same_from_one_or_two_processes() -> None:
     serial = make_site(PROJECT / "content", PROJECT / "templates", None).files
-    shared = make_site(PROJECT / "content", PROJECT / "templates", None,
-                       run_files=forked(2), run_pages=forked(2)).files
+    shared = make_site(
+        PROJECT / "content", PROJECT / "templates", None, run_files=forked(2), run_pages=forked(2)
+    ).files
     assert list(shared) == list(serial)
     assert shared == serial
 
 
 def test_problems_come_out_in_the_same_order(content: Path) -> None:
     for number in range(600, 640):
-        write_code(content, number, f"Test {number}", causes=[f"See [x]({number + 100}.html)."]
-                   if number % 3 == 0 else ["Fine."], related=[{"code": 486, "note": "See."}])
+        write_code(
+            content,
+            number,
+            f"Test {number}",
+            causes=[f"See [x]({number + 100}.html)."] if number % 3 == 0 else ["Fine."],
+            related=[{"code": 486, "note": "See."}],
+        )
     (content / "codes" / "not-a-code.yaml").write_text("x: 1\n")
 
     def problems(processes: int) -> list[str]:

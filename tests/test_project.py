@@ -24,8 +24,7 @@ def test_readme_gives_exactly_two_setup_commands_and_ci_runs_the_test_one() -> N
     assert "set -euo pipefail" in ci
     makefile = (PROJECT / "Makefile").read_text()
     # The whole suite: pytest's own test paths, in one worker per CPU, nothing deselected.
-    assert re.search(r"^test: .*\n(\t.*\n)*\t\$\(BIN\)/python -m pytest -n auto$", makefile,
-                     re.M)
+    assert re.search(r"^test: .*\n(\t.*\n)*\t\$\(BIN\)/python -m pytest -n auto$", makefile, re.M)
 
 
 def files_under(folders: list[Path]) -> int:

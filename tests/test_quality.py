@@ -27,19 +27,50 @@ def test_every_page_passes_the_nu_html_checker(real_site: Path) -> None:
     files = sorted(p for p in real_site.rglob("*") if p.suffix in (".html", ".css", ".svg"))
     assert {p.suffix for p in files} == {".html", ".css", ".svg"}
     result = subprocess.run(
-        [java, "-jar", str(require(VNU)), "--errors-only", "--also-check-css",
-         "--also-check-svg", "--format", "json", *map(str, files)],
-        capture_output=True, text=True, timeout=300)
+        [
+            java,
+            "-jar",
+            str(require(VNU)),
+            "--errors-only",
+            "--also-check-css",
+            "--also-check-svg",
+            "--format",
+            "json",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stderr or '{"messages": []}')["messages"]
     assert [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}" for m in messages] == []
 
 
-AXE_PAGES = ["index.html", "classes/4xx.html", "codes/487.html", "codes/503.html",
-             "codes/202.html", "codes/477.html", "codes/180.html", "codes/401.html",
-             "codes/481.html", "q850.html", "rfcs.html", "freeswitch.html", "asterisk.html",
-             "warning.html", "reason.html", "guides/index.html", "guides/declining.html",
-             "guides/authentication.html", "guides/overload.html", "guides/media.html",
-             "guides/timeouts.html", "guides/routing.html", "404.html"]
+AXE_PAGES = [
+    "index.html",
+    "classes/4xx.html",
+    "codes/487.html",
+    "codes/503.html",
+    "codes/202.html",
+    "codes/477.html",
+    "codes/180.html",
+    "codes/401.html",
+    "codes/481.html",
+    "q850.html",
+    "rfcs.html",
+    "freeswitch.html",
+    "asterisk.html",
+    "warning.html",
+    "reason.html",
+    "guides/index.html",
+    "guides/declining.html",
+    "guides/authentication.html",
+    "guides/overload.html",
+    "guides/media.html",
+    "guides/timeouts.html",
+    "guides/routing.html",
+    "404.html",
+]
 
 
 # axe's rules whose outcome depends on the colours of the page.
@@ -78,6 +109,8 @@ def test_axe_finds_no_violation(axe_page, real_site_url: str, path: str) -> None
         page.emulate_media(color_scheme=scheme)
         assert page.evaluate(f"matchMedia('(prefers-color-scheme: {scheme})').matches"), scheme
         result = page.evaluate(f"axe.run(document, {{resultTypes: ['violations'], {rules[1:]})")
-        violations[scheme] = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-                              for v in result["violations"]]
+        violations[scheme] = [
+            (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+        ]
     assert violations == {"light": [], "dark": []}

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from test_search import type_query
 
-PAGES = ["index.html", "classes/4xx.html", "codes/487.html", "q850.html", "rfcs.html",
-         "404.html"]
+PAGES = ["index.html", "classes/4xx.html", "codes/487.html", "q850.html", "rfcs.html", "404.html"]
 SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 # Every layout shift since navigation, as Lighthouse counts it (none caused by input), read
@@ -47,16 +46,16 @@ def site_url(request: pytest.FixtureRequest, real_site: Path, real_site_url: str
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("screen", SCREENS)
-def test_no_page_moves_while_it_loads(browser, site_url: str, screen: str,
-                                      scripts: bool) -> None:
+def test_no_page_moves_while_it_loads(browser, site_url: str, screen: str, scripts: bool) -> None:
     """Also, in the same load of codes/487.html over http on a phone: the title starts in the
     top third of the screen."""
     context = browser.new_context(viewport=SCREENS[screen], java_script_enabled=scripts)
     page = context.new_page()
     for path in PAGES:
         page.goto(site_url + path, wait_until="load")
-        if (path, screen, scripts) == ("codes/487.html", "phone", True) and \
-                site_url.startswith("http:"):
+        if (path, screen, scripts) == ("codes/487.html", "phone", True) and site_url.startswith(
+            "http:"
+        ):
             title = page.locator("h1").bounding_box()["y"]
             height = SCREENS["phone"]["height"]
             assert title < height / 3, f"the title starts at {title} px of a {height} px phone"
@@ -81,8 +80,10 @@ def test_results_are_links_that_open_in_a_new_tab_or_on_enter(browser, site_url:
     assert first.evaluate("e => e.tagName") == "A"
     assert first.get_attribute("href") == "codes/486.html"
 
-    for how, click in (("middle-click", {"button": "middle"}),
-                       ("ctrl-click", {"modifiers": ["ControlOrMeta"]})):
+    for how, click in (
+        ("middle-click", {"button": "middle"}),
+        ("ctrl-click", {"modifiers": ["ControlOrMeta"]}),
+    ):
         with context.expect_page() as opened:
             first.click(**click)
         tab = opened.value
@@ -101,7 +102,8 @@ def test_results_are_links_that_open_in_a_new_tab_or_on_enter(browser, site_url:
 
 
 def test_headings_are_named_by_their_text_and_copying_a_link_is_announced(
-        browser, site_url: str) -> None:
+    browser, site_url: str
+) -> None:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(site_url + "codes/487.html")

@@ -23,7 +23,7 @@ README = (PROJECT / "content" / "README.md").read_text(encoding="utf-8")
 def section(title: str) -> str:
     start = README.index(f"## {title}")
     following = README.find("\n## ", start + 1)
-    return README[start:following if following > 0 else None]
+    return README[start : following if following > 0 else None]
 
 
 def test_the_code_field_table_lists_exactly_the_accepted_fields() -> None:
@@ -48,19 +48,40 @@ CHROME = {"q", "search-help", "results", "announce", "main"}  # every page's fra
 
 def documented_anchors() -> set[str]:
     table = section("Stable anchors (public API)")
-    return {anchor for row in table.splitlines() if row.startswith("| `")
-            for anchor in re.findall(r"`([a-z0-9-]+)`", row.split(" | ")[0])}
+    return {
+        anchor
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for anchor in re.findall(r"`([a-z0-9-]+)`", row.split(" | ")[0])
+    }
 
 
 def test_every_anchor_of_a_code_page_is_documented_and_every_documented_one_exists(
-        real_site: Path) -> None:
+    real_site: Path,
+) -> None:
     documented = documented_anchors()
     seen: set[str] = set()
     for page in sorted((real_site / "codes").glob("*.html")):
         seen |= set(scan(page).ids) - CHROME
     assert seen - documented == set()
-    code_page = {"summary", "next-step", "description", "sent-by", "causes", "what-to-do",
-                 "headers", "example", "related", "q850", "softswitches", "references",
-                 "checked", "by-method", "q850-sip-to-isup", "q850-isup-to-sip",
-                 "q850-sip-to-qsig", "q850-qsig-to-sip"}
+    code_page = {
+        "summary",
+        "next-step",
+        "description",
+        "sent-by",
+        "causes",
+        "what-to-do",
+        "headers",
+        "example",
+        "related",
+        "q850",
+        "softswitches",
+        "references",
+        "checked",
+        "by-method",
+        "q850-sip-to-isup",
+        "q850-isup-to-sip",
+        "q850-sip-to-qsig",
+        "q850-qsig-to-sip",
+    }
     assert code_page <= documented and code_page <= seen

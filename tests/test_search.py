@@ -9,23 +9,23 @@ import pytest
 from conftest import run_build, write_code
 
 QUERIES = [
-    ("487", 487),                          # a code
-    ("48", 480),                           # a code prefix
-    ("4xx", "4xx"),                        # a class: its page, then its codes
-    ("client error", "4xx"),               # a class by its RFC 3261 §7.2 name
-    ("Client Failure", "4xx"),             # a class by a name in common use
-    ("request terminated", 487),           # a phrase
-    ("Busy", 486),                         # a phrase word, case-insensitive
-    ("Bad Identity-Info", 436),            # a former name (RFC 4474)
-    ("internal server error", 500),        # a variant name
-    ("Unsupported Certificate", 437),      # a former name (RFC 4474)
+    ("487", 487),  # a code
+    ("48", 480),  # a code prefix
+    ("4xx", "4xx"),  # a class: its page, then its codes
+    ("client error", "4xx"),  # a class by its RFC 3261 §7.2 name
+    ("Client Failure", "4xx"),  # a class by a name in common use
+    ("request terminated", 487),  # a phrase
+    ("Busy", 486),  # a phrase word, case-insensitive
+    ("Bad Identity-Info", 436),  # a former name (RFC 4474)
+    ("internal server error", 500),  # a variant name
+    ("Unsupported Certificate", 437),  # a former name (RFC 4474)
     ("SIP/2.0 487 Request Terminated", 487),  # a pasted status line
-    ("Status: 503", 503),                  # log text
-    ("reason=486", 486),                   # log text
-    ("unauthorised", 401),                 # a typo / spelling variant
-    ("tempoarily unavailable", 480),       # a typo
-    ("forbiden", 403),                     # a typo
-    ("décline", 603),                      # accents do not matter
+    ("Status: 503", 503),  # log text
+    ("reason=486", 486),  # log text
+    ("unauthorised", 401),  # a typo / spelling variant
+    ("tempoarily unavailable", 480),  # a typo
+    ("forbiden", 403),  # a typo
+    ("décline", 603),  # accents do not matter
 ]
 
 
@@ -66,7 +66,9 @@ def type_query(page, query: str) -> list[str]:
     box.fill(query)
     page.wait_for_function(
         "q => document.querySelector('[role=status]').textContent !== '' && "
-        "document.querySelector('#q').value === q", arg=query)
+        "document.querySelector('#q').value === q",
+        arg=query,
+    )
     return page.locator("[role=option]").all_inner_texts()
 
 
@@ -89,11 +91,14 @@ def test_queries_find_the_right_code_first(page) -> None:
     page.goto(page.site_url + "codes/200.html")
     prefix = type_query(page, "48")  # the first keystroke loads the engine and the index
     firsts = page.evaluate(FIRST_LINES, [query for query, _ in QUERIES])
-    wrong = [(query, first, results) for (query, first), results in zip(QUERIES, firsts,
-                                                                         strict=True)
-             if not results or not results[0].startswith(f"{first} ")]
-    assert not wrong, "\n".join(f"{query!r}: {first} is not first in {results}"
-                                 for query, first, results in wrong)
+    wrong = [
+        (query, first, results)
+        for (query, first), results in zip(QUERIES, firsts, strict=True)
+        if not results or not results[0].startswith(f"{first} ")
+    ]
+    assert not wrong, "\n".join(
+        f"{query!r}: {first} is not first in {results}" for query, first, results in wrong
+    )
 
     codes = [int(r.split()[0]) for r in prefix]
     assert codes[:10] == sorted(codes[:10]), "the prefix 48 lists its range in order"
@@ -158,8 +163,12 @@ def test_without_javascript_no_dead_search_box(browser, real_site: Path) -> None
 
 
 def test_hostile_content_is_shown_as_text(browser, content: Path, tmp_path: Path) -> None:
-    write_code(content, 487, "Request Terminated",
-               summary='<img src=x onerror="window.pwned=1"> terminated')
+    write_code(
+        content,
+        487,
+        "Request Terminated",
+        summary='<img src=x onerror="window.pwned=1"> terminated',
+    )
     out = tmp_path / "site"
     assert run_build(content, out) == 0
     context = browser.new_context()

@@ -68,24 +68,34 @@ def test_a_url_over_64_kb_gets_414(port: int) -> None:
     assert status == b"HTTP/1.0 414 Request-URI Too Long"
 
 
-@pytest.mark.parametrize("request_line", [b"GARBAGE", b"GET / HTTP/x.y", b"GET / HTTP/1.1 x",
-                                          b"\x00\x1b[2J"])
+@pytest.mark.parametrize(
+    "request_line", [b"GARBAGE", b"GET / HTTP/x.y", b"GET / HTTP/1.1 x", b"\x00\x1b[2J"]
+)
 def test_a_malformed_request_line_gets_400(port: int, request_line: bytes) -> None:
     status, _ = ask(port, request_line + b"\r\n\r\n")
     assert status.startswith(b"HTTP/1.0 400 ")
 
 
-@pytest.mark.parametrize("path", ["/" + "a" * 300, "/codes/" + "b" * 300 + ".html",
-                                  "/codes/487/", "/codes/499.html", "/%00", "/..%2f..%2fetc",
-                                  "/%ff", "/codes/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/" + "a" * 300,
+        "/codes/" + "b" * 300 + ".html",
+        "/codes/487/",
+        "/codes/499.html",
+        "/%00",
+        "/..%2f..%2fetc",
+        "/%ff",
+        "/codes/",
+    ],
+)
 def test_odd_paths_get_the_404_page(port: int, site: Path, path: str) -> None:
     status, body = get(port, path)
     assert status == b"HTTP/1.0 404 Not Found"
     assert body == (site / "404.html").read_bytes()
 
 
-def test_a_symlink_out_of_the_site_is_not_served(port: int, site: Path,
-                                                 tmp_path: Path) -> None:
+def test_a_symlink_out_of_the_site_is_not_served(port: int, site: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("private")
     (site / "leak.html").symlink_to(secret)
@@ -98,8 +108,11 @@ def test_a_symlink_out_of_the_site_is_not_served(port: int, site: Path,
 
 
 def test_pages_are_still_served_like_a_host(port: int, site: Path) -> None:
-    for path, file in (("/", "index.html"), ("/codes/487", "codes/487.html"),
-                       ("/codes/487.html?q=1", "codes/487.html")):
+    for path, file in (
+        ("/", "index.html"),
+        ("/codes/487", "codes/487.html"),
+        ("/codes/487.html?q=1", "codes/487.html"),
+    ):
         status, body = get(port, path)
         assert (status, body) == (b"HTTP/1.0 200 OK", (site / file).read_bytes())
 
@@ -111,8 +124,9 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
         time.sleep(0.02)
 
 
-def test_the_watcher_goes_on_after_a_rebuild_raises(content: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_watcher_goes_on_after_a_rebuild_raises(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls: list[int] = []
 
     def rebuild(changed: object = None) -> None:
@@ -122,8 +136,12 @@ def test_the_watcher_goes_on_after_a_rebuild_raises(content: Path,
 
     stop = threading.Event()
     # The watcher compares with this snapshot, taken before any save: no wait for it to start.
-    watcher = threading.Thread(target=serve.watch, args=([content], rebuild, stop),
-                               kwargs={"seen": serve.snapshot([content])}, daemon=True)
+    watcher = threading.Thread(
+        target=serve.watch,
+        args=([content], rebuild, stop),
+        kwargs={"seen": serve.snapshot([content])},
+        daemon=True,
+    )
     watcher.start()
     try:
         write_code(content, 487, "Request Terminated", summary="First.")
@@ -134,13 +152,16 @@ def test_the_watcher_goes_on_after_a_rebuild_raises(content: Path,
         stop.set()
         watcher.join()
     [line] = capsys.readouterr().err.splitlines()
-    assert line.endswith(": rebuild failed: RuntimeError: boom \\x1b[2J; the last good site is "
-                         "still served, and the next save rebuilds")
+    assert line.endswith(
+        ": rebuild failed: RuntimeError: boom \\x1b[2J; the last good site is "
+        "still served, and the next save rebuilds"
+    )
     assert line.startswith(f"{display_path(Path(__file__))}:")
 
 
 def test_a_template_that_raises_is_reported_and_the_next_save_rebuilds(
-        content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(PROJECT / "templates", templates)
     out = tmp_path / "site"
@@ -160,30 +181,43 @@ def test_a_template_that_raises_is_reported_and_the_next_save_rebuilds(
     assert rebuild() == 0
 
 
-def test_a_port_in_use_is_one_line(content: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_port_in_use_is_one_line(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         number = taken.getsockname()[1]
-        status = build.main(["serve", "--content", str(content), "--out", str(tmp_path / "site"),
-                             "--port", str(number)])
+        status = build.main(
+            [
+                "serve",
+                "--content",
+                str(content),
+                "--out",
+                str(tmp_path / "site"),
+                "--port",
+                str(number),
+            ]
+        )
     assert status == 1
     assert capsys.readouterr().err == (
         f"serve: cannot listen on 127.0.0.1:{number}: Address already in use; stop the program "
-        "using it or pick another --port\n")
+        "using it or pick another --port\n"
+    )
     assert not (tmp_path / "site").exists()
 
 
 @pytest.mark.parametrize("number", ["70000", "-1"])
-def test_a_port_out_of_range_is_one_line(content: Path, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str], number: str) -> None:
-    status = build.main(["serve", "--content", str(content), "--out", str(tmp_path / "site"),
-                         "--port", number])
+def test_a_port_out_of_range_is_one_line(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], number: str
+) -> None:
+    status = build.main(
+        ["serve", "--content", str(content), "--out", str(tmp_path / "site"), "--port", number]
+    )
     assert status == 1
     assert capsys.readouterr().err == (
-        f"serve: --port must be a whole number from 1 to 65535, found {number}; pick another "
-        "port\n")
+        f"serve: --port must be a whole number from 1 to 65535, found {number}; pick another port\n"
+    )
 
 
 class Lines:
@@ -201,21 +235,38 @@ class Lines:
 
     def wait_for(self, text: str, after: int = 0) -> int:
         """Wait for a line containing text from index after on; return its index."""
+
         def found() -> bool:
             return any(text in line for line in self.lines[after:])
+
         wait_for(found)
         return next(i for i, line in enumerate(self.lines) if i >= after and text in line)
 
 
-def test_serve_survives_a_broken_template_and_stops_on_ctrl_c(content: Path,
-                                                              tmp_path: Path) -> None:
+def test_serve_survives_a_broken_template_and_stops_on_ctrl_c(
+    content: Path, tmp_path: Path
+) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(PROJECT / "templates", templates)
     number = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(content),
-         "--templates", str(templates), "--out", str(tmp_path / "site"), "--port", str(number)],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "serve",
+            "--content",
+            str(content),
+            "--templates",
+            str(templates),
+            "--out",
+            str(tmp_path / "site"),
+            "--port",
+            str(number),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     lines = Lines(process)
     try:
         started = lines.wait_for("Serving ")

@@ -14,8 +14,13 @@ import pytest
 import yaml
 from conftest import PROJECT
 
-ALLOWED_HOSTS = {"www.rfc-editor.org", "rfc-editor.org", "www.iana.org", "iana.org",
-                 "datatracker.ietf.org"}
+ALLOWED_HOSTS = {
+    "www.rfc-editor.org",
+    "rfc-editor.org",
+    "www.iana.org",
+    "iana.org",
+    "datatracker.ietf.org",
+}
 
 
 class PageScan(HTMLParser):
@@ -38,8 +43,9 @@ class PageScan(HTMLParser):
         if "id" in attributes:
             self.ids.append(attributes["id"] or "")
         for name in ("href", "src"):
-            if attributes.get(name) is not None and not (tag == "link" and
-                                                         attributes.get("rel") == "canonical"):
+            if attributes.get(name) is not None and not (
+                tag == "link" and attributes.get("rel") == "canonical"
+            ):
                 self.links.append(attributes[name])
         self.h1 += tag == "h1"
         if tag == "html":
@@ -113,12 +119,22 @@ def test_search_index_lists_every_code_page(real_site: Path) -> None:
     classes = [e for e in entries if e["kind"] == "class"]
     assert [e["code"] for e in classes] == ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx"]
     assert [entries.index(e) for e in classes] == [
-        next(i for i, e in enumerate(entries) if e.get("class") == key) for key in
-        ("1xx", "2xx", "3xx", "4xx", "5xx", "6xx")]
+        next(i for i, e in enumerate(entries) if e.get("class") == key)
+        for key in ("1xx", "2xx", "3xx", "4xx", "5xx", "6xx")
+    ]
     assert classes[3]["phrase"] == "Request Failure"
     assert {"Client Error", "Client Failure"} <= set(classes[3]["aliases"])
-    kinds = {"code", "class", "guide", "cause", "freeswitch", "asterisk", "warn", "protocol",
-             "page"}
+    kinds = {
+        "code",
+        "class",
+        "guide",
+        "cause",
+        "freeswitch",
+        "asterisk",
+        "warn",
+        "protocol",
+        "page",
+    }
     for entry in entries:
         assert entry["kind"] in kinds and {"code", "phrase", "summary", "url"} <= set(entry)
         path, _, anchor = entry["url"].partition("#")
@@ -136,13 +152,26 @@ def test_code_pages_have_every_stable_section(real_site: Path) -> None:
     for path in sorted((PROJECT / "content" / "codes").glob("*.yaml")):
         code = int(path.stem)
         found = set(scan(real_site / "codes" / f"{code}.html").ids)
-        expected = {"summary", "description", "sent-by", "causes", "what-to-do", "headers",
-                    "example", "related", "references"}
+        expected = {
+            "summary",
+            "description",
+            "sent-by",
+            "causes",
+            "what-to-do",
+            "headers",
+            "example",
+            "related",
+            "references",
+        }
         record = json.loads((real_site / "codes" / f"{code}.json").read_text())["code"]
         expected |= {"next-step", "q850", "softswitches"}
         if code >= 300 or record["q850"]:
-            expected |= {"q850-sip-to-isup", "q850-isup-to-sip", "q850-sip-to-qsig",
-                         "q850-qsig-to-sip"}
+            expected |= {
+                "q850-sip-to-isup",
+                "q850-isup-to-sip",
+                "q850-sip-to-qsig",
+                "q850-qsig-to-sip",
+            }
         else:
             assert "q850-sip-to-isup" not in found
         assert expected <= found, f"{code}: missing {expected - found}"
@@ -152,7 +181,7 @@ def test_deprecated_and_non_standard_codes_say_so_at_the_top(real_site: Path) ->
     for path in sorted((PROJECT / "content" / "codes").glob("*.yaml")):
         status = yaml.safe_load(path.read_text())["status"]
         page = (real_site / "codes" / f"{path.stem}.html").read_text()
-        top = page[page.index("<h1>"): page.index('id="summary"')]
+        top = page[page.index("<h1>") : page.index('id="summary"')]
         if status == "deprecated":
             assert "<strong>Deprecated.</strong>" in top
         elif status == "non-standard":
@@ -164,5 +193,5 @@ def test_deprecated_and_non_standard_codes_say_so_at_the_top(real_site: Path) ->
 @pytest.mark.parametrize("page", ["index.html", "classes/4xx.html", "codes/487.html"])
 def test_no_third_party_requests(real_site: Path, page: str) -> None:
     text = (real_site / page).read_text()
-    for match in re.finditer(r'<(?:script|link|img|iframe)\b[^>]*>', text):
+    for match in re.finditer(r"<(?:script|link|img|iframe)\b[^>]*>", text):
         assert "http" not in match.group(0) or 'rel="canonical"' in match.group(0)
