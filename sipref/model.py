@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -85,12 +86,16 @@ RFC_MENTION = re.compile(
 )
 
 
-def references_in(text: str) -> list[Reference]:
-    """Return every RFC a text cites, by name or by link, with the section where it says one."""
-    return [
+@functools.lru_cache(maxsize=16384)
+def references_in(text: str) -> tuple[Reference, ...]:
+    """Return every RFC a text cites, by name or by link, with the section where it says one.
+
+    Kept per text: a page's references, its JSON record and the checks between files each
+    ask again for the same texts, thousands of times a build."""
+    return tuple(
         Reference(int(m["rfc"] or m["linked"] or m["tracked"]), m["section"] or m["anchor"])
         for m in RFC_MENTION.finditer(text)
-    ]
+    )
 
 
 @dataclass(frozen=True, slots=True)
