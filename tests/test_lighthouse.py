@@ -76,11 +76,12 @@ def audit(urls: list[str]) -> dict[str, dict[str, float]]:
     }
 
 
+@pytest.mark.alone  # performance is timed: `make test` runs this after the other tests
 def test_lighthouse_scores_100_in_every_category(served: str) -> None:
     found = audit([served + path for path in PAGES])
-    # Performance is measured against this machine's clock, shared with the rest of the
-    # suite in the other workers: up to two more runs decide before a slow moment counts as
-    # a slow page. The other categories do not depend on the clock and get no second run.
+    # Performance is measured against this machine's clock, which other programs may share:
+    # up to two more runs decide before a slow moment counts as a slow page. The other
+    # categories do not depend on the clock and get no second run.
     for _ in range(2):
         slow = [url for url, scores in found.items() if scores["performance"] < 1]
         for url, scores in (audit(slow) if slow else {}).items():
