@@ -19,7 +19,7 @@ from sipref.validate import load_content
 
 
 @dataclass(frozen=True, slots=True)
-class Site:
+class RenderedSite:
     """A site rendered in memory: its content and every file, by path in the output folder."""
 
     content: Content
@@ -34,11 +34,11 @@ def make_site(
     offline: bool = False,
     run_files: Runner = run_here,
     run_pages: Runner = run_here,
-) -> Site:
+) -> RenderedSite:
     """Return the site built from content_dir with templates (a folder, or the environment
     made from one); raise BuildError on a mistake in either, before anything is written.
 
     run_files runs the check of each content file and run_pages the rendering of each page."""
     content = load_content(content_dir, base_url, run_files)
     env = templates if isinstance(templates, jinja2.Environment) else make_env(templates)
-    return Site(content, render_site(content, env, run_pages, offline))
+    return RenderedSite(content, render_site(content, env, run_pages, offline))
