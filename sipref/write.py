@@ -263,12 +263,9 @@ def write_site(pages: dict[str, bytes], static_dir: Path, out: Path, processes: 
     """Write pages and static files into a fresh folder, swap it in for out atomically, and
     return the number of files in the site.
 
-    A file identical to the one out already has is hard-linked, not written again: creating
-    and filling a file costs far more than linking it, and an unchanged file keeps its
-    modification time, which hosts and rsync use to skip it. With processes > 1, the files
-    are shared among that many forked processes. Out is refused if it holds files but no
-    marker of an earlier site; a problem of the machine (a full disk, a read-only folder)
-    becomes a BuildError naming the file, with out left as it was.
+    With processes > 1, the files are shared among that many forked processes. Out is refused
+    if it holds files but no marker of an earlier site; a problem of the machine (a full disk,
+    a read-only folder) becomes a BuildError naming the file, with out left as it was.
     """
     out = out.resolve()
     for relative in pages:
@@ -311,7 +308,6 @@ def write_and_swap(
     pages: dict[str, bytes], static: dict[str, Path], paths: list[str], out: Path, processes: int
 ) -> int:
     """Write paths into a staging folder beside out, swap it in, return len(paths)."""
-    previous = out if out.is_dir() else None
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         for folder in sorted({(staging / relative).parent for relative in paths}):
@@ -320,11 +316,10 @@ def write_and_swap(
         def write(relative: str) -> None:
             target = staging / relative
             data = read_static(static[relative]) if relative in static else pages[relative]
-            if previous is None or not link_if_same(previous / relative, data, target):
-                try:
-                    target.write_bytes(data)
-                except OSError as err:  # a failed write names no file: name this one
-                    raise OSError(err.errno, err.strerror, str(target)) from None
+            try:
+                target.write_bytes(data)
+            except OSError as err:  # a failed write names no file: name this one
+                raise OSError(err.errno, err.strerror, str(target)) from None
 
         map_forked(write, paths, processes)
         os.chmod(staging, 0o755)
@@ -388,26 +383,6 @@ def is_inside(relative: str) -> bool:
     """Return whether a page's relative path stays inside the site folder: no empty part
     (so no leading slash), no '.' and no '..'."""
     return all(part not in ("", ".", "..") for part in relative.split("/"))
-
-
-COMPARE_CHUNK = 1 << 20
-
-
-def link_if_same(old: Path, data: bytes, target: Path) -> bool:
-    """Hard-link old to target if old is a regular file holding exactly data."""
-    try:
-        status = os.lstat(old)
-        if not stat.S_ISREG(status.st_mode) or status.st_size != len(data):
-            return False
-        with old.open("rb") as file:  # in pieces: a large file is not held twice
-            view = memoryview(data)
-            for start in range(0, len(data), COMPARE_CHUNK):
-                if file.read(COMPARE_CHUNK) != view[start : start + COMPARE_CHUNK]:
-                    return False
-        os.link(old, target, follow_symlinks=False)
-        return True
-    except OSError:  # gone, unreadable, or a file system without hard links: write it
-        return False
 
 
 def swap_in(staging: Path, out: Path) -> None:

@@ -71,28 +71,6 @@ def test_build_is_independent_of_hash_seed(content: Path, tmp_path: Path) -> Non
     assert outputs[0] == outputs[1]
 
 
-def test_unchanged_files_are_linked_and_changed_files_written(
-    content: Path, tmp_path: Path
-) -> None:
-    out = tmp_path / "site"
-    assert run_build(content, out) == 0
-    before = {
-        path: (out / path).stat()
-        for path in ("codes/180.html", "static/style.css", "codes/487.html")
-    }
-    write_code(content, 487, "Request Terminated", summary="Cancelled before an answer.")
-    assert run_build(content, out) == 0
-    for path in ("codes/180.html", "static/style.css"):  # the same inode: kept, not rewritten
-        after = (out / path).stat()
-        assert (after.st_ino, after.st_mtime_ns) == (before[path].st_ino, before[path].st_mtime_ns)
-        assert after.st_nlink == 1  # the previous site's name for it is gone
-    assert (out / "codes/487.html").stat().st_ino != before["codes/487.html"].st_ino
-    assert "Cancelled before an answer." in (out / "codes/487.html").read_text()
-    fresh = tmp_path / "fresh"
-    assert run_build(content, fresh) == 0
-    assert snapshot(out) == snapshot(fresh)
-
-
 def test_a_symlink_in_the_previous_site_is_not_followed(content: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert run_build(content, out) == 0
