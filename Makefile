@@ -12,7 +12,7 @@ site: $(VENV)/.site-deps
 
 test: $(VENV)/.test-deps tools/node_modules/.installed
 	scripts/ensure-test-deps.sh
-	$(BIN)/python -m pytest -n auto -m "not alone"
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not alone"
 	$(BIN)/python -m pytest -m alone
 
 $(VENV)/.site-deps: pyproject.toml scripts/requirements.py

@@ -27,7 +27,7 @@ def test_readme_gives_exactly_two_setup_commands_and_ci_runs_the_test_one() -> N
     # machine) after all the others in one worker per CPU; nothing else is left out.
     recipe = re.search(r"^test: .*\n((?:\t.*\n)*)", makefile, re.M).group(1)
     assert recipe.splitlines()[-2:] == [
-        '\t$(BIN)/python -m pytest -n auto -m "not alone"',
+        '\t$(BIN)/python -m pytest -n auto --dist worksteal -m "not alone"',
         "\t$(BIN)/python -m pytest -m alone",
     ]
 
