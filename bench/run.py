@@ -370,12 +370,12 @@ SEARCH_SCRIPT = """([entries, size, queries]) => {
 
 def search_speed(site: Path) -> list[dict]:
     """Time per keystroke of the real search code in Chromium, over growing indexes."""
-    from browser import CHROMIUM_ARGS, chromium_path
+    from browser import launch
     from playwright.sync_api import sync_playwright
 
     entries = json.loads((site / "search.json").read_text())["entries"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         # add_script_tag injects the engine inline, which every page's CSP would block
         page = browser.new_page(bypass_csp=True)
         page.goto((site / "index.html").as_uri())

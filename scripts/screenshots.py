@@ -13,7 +13,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT), str(PROJECT / "tests")]
 
-from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from browser import launch  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import build  # noqa: E402
@@ -32,9 +32,7 @@ def main() -> int:
             return 1
         page_url = (site / "codes" / "487.html").as_uri()
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-            )
+            browser = launch(playwright)
             for name, (viewport, scheme) in SHOTS.items():
                 context = browser.new_context(viewport=viewport, color_scheme=scheme)
                 page = context.new_page()
