@@ -46,24 +46,35 @@ def launch(playwright: Playwright) -> Browser:
         executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
     )
     try:
-        page = first.new_page()
-        page.goto("chrome://version")
-        switches = page.locator("#command_line").inner_text().split()
+        playwrights = disabled_features(first)
     finally:
         first.close()
-    playwrights = [
-        s.removeprefix(DISABLE_FEATURES) for s in switches if s.startswith(DISABLE_FEATURES)
-    ]
     if len(playwrights) != 1:
         raise RuntimeError(
             f"expected one {DISABLE_FEATURES} in Chromium's command line, found {playwrights}"
         )
-    features = ",".join([playwrights[0], *UNUSED_FEATURES])
+    features = ",".join([*playwrights[0], *UNUSED_FEATURES])
     return playwright.chromium.launch(
         executable_path=chromium_path(),
         args=[*CHROMIUM_ARGS, DISABLE_FEATURES + features],
         headless=True,
     )
+
+
+def disabled_features(browser: Browser) -> list[list[str]]:
+    """Return the features of each --disable-features on browser's command line, in order."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto("chrome://version")
+        switches = page.locator("#command_line").inner_text().split()
+    finally:
+        context.close()
+    return [
+        s.removeprefix(DISABLE_FEATURES).split(",")
+        for s in switches
+        if s.startswith(DISABLE_FEATURES)
+    ]
 
 
 def chromium_path() -> str:
